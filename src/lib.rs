@@ -1,0 +1,1 @@
+//! shipcheck: tells what truly shipped.
