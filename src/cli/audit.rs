@@ -1,0 +1,125 @@
+//! `shipcheck audit`.
+
+use anyhow::{bail, Result};
+
+use super::{emit, stdout_style, Context, Format, Global};
+use crate::audit::{self, exit_code, FailOn, Summary};
+use crate::records::{self, History};
+use crate::report::{render_json, render_text, Report, SCHEMA_VERSION};
+use crate::truth::{self, Reader};
+
+/// Audit a deployment history: every record against what git says its
+/// deploy carried.
+///
+/// Example:
+///   shipcheck audit --records deploys/production.jsonl
+///   shipcheck --format json audit --env production --fail-on warning
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Record source: a JSON file, a JSON Lines file or a folder of *.json
+    /// (repeatable; default: the [[records]] of shipcheck.toml).
+    #[arg(long = "records", value_name = "SRC")]
+    pub records: Vec<String>,
+    /// Only this environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Report findings from this record on (earlier records still give context).
+    #[arg(long, value_name = "ID")]
+    pub since: Option<String>,
+    /// Report findings up to this record.
+    #[arg(long, value_name = "ID")]
+    pub until: Option<String>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+/// Audits histories and builds the report.
+pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: Option<&str>) -> Result<Report> {
+    let reader = Reader::new(&ctx.repo, &ctx.config);
+    let opts = audit::Options { require_change: ctx.config.require_change };
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        repository: ctx.repo.path().display().to_string().trim_end_matches('/').to_string(),
+        records: Vec::new(),
+        findings: Vec::new(),
+        summary: Summary::default(),
+    };
+    for h in histories {
+        check_components(ctx, h)?;
+        let truth = reader.read(h, &truth::Options::default())?;
+        let (findings, skipped) = audit::audit(h, &truth, &opts);
+        let from = match since {
+            Some(id) => h.position(id).unwrap_or(usize::MAX),
+            None => 0,
+        };
+        let to = match until {
+            Some(id) => h.position(id).unwrap_or(usize::MAX),
+            None => usize::MAX,
+        };
+        let in_window = |id: &str| h.position(id).is_some_and(|i| i >= from && (to == usize::MAX || i <= to));
+        let lines = Report::lines(h, &truth);
+        report.records.extend(lines.into_iter().filter(|l| in_window(&l.id)));
+        report.findings.extend(findings.into_iter().filter(|f| in_window(&f.record)));
+        report.summary.environments.push(h.environment.clone());
+        let s = &mut report.summary.skipped;
+        s.records_without_changes += skipped.records_without_changes;
+        s.records_without_components += skipped.records_without_components;
+        s.unclaimed_in_partial_sources += skipped.unclaimed_in_partial_sources;
+        s.versions_unchecked += skipped.versions_unchecked;
+    }
+    report.summary.records = report.records.len();
+    let findings = report.findings.clone();
+    report.summary.count(&findings);
+    Ok(report)
+}
+
+/// Refuses records that name components the configuration does not know.
+pub fn check_components(ctx: &Context, h: &History) -> Result<()> {
+    if ctx.config.default_components {
+        return Ok(());
+    }
+    for r in &h.records {
+        for c in r.components.iter().flatten() {
+            if ctx.config.component(&c.name).is_none() {
+                let known: Vec<&str> = ctx.config.components.iter().map(|c| c.name.as_str()).collect();
+                bail!(
+                    "{}: record {} lists component {:?}, which the configuration does not define (known: {})",
+                    r.origin,
+                    r.id,
+                    c.name,
+                    known.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `audit`.
+pub fn run(global: &Global, args: Args) -> Result<u8> {
+    let ctx = Context::open(global)?;
+    let records = ctx.records(&args.records)?;
+    let histories = records::histories(records, args.env.as_deref())?;
+    if histories.is_empty() {
+        match &args.env {
+            Some(env) => bail!("no records for environment {env:?}"),
+            None => bail!("the record sources hold no records"),
+        }
+    }
+    for (flag, id) in [("--since", &args.since), ("--until", &args.until)] {
+        if let Some(id) = id {
+            if !histories.iter().any(|h| h.position(id).is_some()) {
+                bail!("{flag} {id}: no record has this id");
+            }
+        }
+    }
+    let report = build(&ctx, &histories, args.since.as_deref(), args.until.as_deref())?;
+    let mut out = Vec::new();
+    match global.format {
+        Format::Text => render_text(&report, stdout_style(), &mut out)?,
+        Format::Json => render_json(&report, &mut out)?,
+    }
+    emit(&out)?;
+    Ok(exit_code(&report.findings, args.fail_on))
+}

@@ -1,0 +1,160 @@
+//! The command line: argument definitions and the glue from arguments to
+//! the library's stages. Each subcommand has its own file.
+
+mod audit;
+mod demo;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, SourceConfig, FILE_NAME};
+use crate::records::{self, Record};
+use crate::report::Style;
+use crate::truth::Repo;
+
+/// shipcheck tells what truly shipped: it compares the deployment records
+/// that people and pipelines wrote with what git says each deploy carried,
+/// and reports every disagreement.
+#[derive(Debug, Parser)]
+#[command(name = "shipcheck", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// The repository (default: the one containing the current folder).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Configuration file (default: shipcheck.toml at the repository root).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: grouped by record, one sentence a finding.
+    Text,
+    /// One JSON document with schema_version, findings and summary.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Audit(audit::Args),
+    Demo(demo::Args),
+}
+
+/// Parses the process arguments, runs, and maps the outcome to an exit
+/// code: 0 clean, 1 findings at or above --fail-on, 2 unusable input.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let msg = crate::text::escape(&format!("{e:#}")).into_owned();
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit code for findings.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Audit(args) => audit::run(&cli.global, args),
+        Command::Demo(args) => demo::run(&cli.global, args),
+    }
+}
+
+/// Writes output to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+/// Text style for standard output.
+pub fn stdout_style() -> Style {
+    Style::detect(std::io::stdout().is_terminal())
+}
+
+/// The repository and its configuration.
+pub struct Context {
+    /// The repository, opened read-only.
+    pub repo: Repo,
+    /// The configuration.
+    pub config: Config,
+}
+
+impl Context {
+    /// Opens the repository and reads the configuration.
+    pub fn open(global: &Global) -> Result<Context> {
+        let start = match &global.repo {
+            Some(p) => p.clone(),
+            None => std::env::current_dir().context("cannot read the current folder")?,
+        };
+        let repo = Repo::open(&start)?;
+        let head_file = if repo.workdir().is_none() { repo.head_file(FILE_NAME) } else { None };
+        let config = Config::load(global.config.as_deref(), repo.workdir(), head_file)?;
+        Ok(Context { repo, config })
+    }
+
+    /// Loads records from `--records` sources, or else from the
+    /// configuration's `[[records]]`.
+    pub fn records(&self, cli_sources: &[String]) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        if !cli_sources.is_empty() {
+            for s in cli_sources {
+                let source = SourceConfig { source: s.clone(), ..SourceConfig::default() };
+                out.extend(load_source(&source, Path::new("."))?);
+            }
+            return Ok(out);
+        }
+        if self.config.sources.is_empty() {
+            anyhow::bail!(
+                "no record sources: pass --records FILE (a JSON or JSON Lines deploy log), or add a [[records]] table to {FILE_NAME}"
+            );
+        }
+        let base = match &self.config.path {
+            Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            None => self.repo.path().to_path_buf(),
+        };
+        for s in &self.config.sources {
+            out.extend(load_source(s, &base)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Reads one source. Paths are relative to `base`.
+pub fn load_source(source: &SourceConfig, base: &Path) -> Result<Vec<Record>> {
+    let spec = source.source.as_str();
+    for scheme in ["notes:", "tags:", "changelog:"] {
+        if spec.starts_with(scheme) {
+            anyhow::bail!("record source {spec:?}: {scheme} sources are not supported by this version of shipcheck");
+        }
+    }
+    let path = if Path::new(spec).is_absolute() { PathBuf::from(spec) } else { base.join(spec) };
+    records::load_path(&path, spec, source)
+}

@@ -1,0 +1,83 @@
+//! Reports: a finished audit rendered for people (text) or programs
+//! (JSON). Renderers take the finished report and any writer; nothing here
+//! decides anything.
+
+mod json;
+mod text;
+
+use serde::Serialize;
+
+pub use json::{render_json, to_safe_json};
+pub use text::{render_text, Style};
+
+use crate::audit::{Finding, Summary};
+use crate::records::{History, Origin, RecordKind};
+use crate::truth::{Previous, Target, Truth};
+
+/// The version of the JSON documents shipcheck prints. Raised when a field
+/// is renamed or removed; adding a field keeps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One record as the report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordLine {
+    /// Record id.
+    pub id: String,
+    /// Environment.
+    pub environment: String,
+    /// deploy | rollback | hotfix.
+    pub kind: RecordKind,
+    /// When (RFC 3339), if recorded.
+    pub deployed_at: Option<String>,
+    /// Release name, if any.
+    pub release: Option<String>,
+    /// Resolved commit, if any.
+    pub commit: Option<String>,
+    /// The record compared with.
+    pub previous: Option<String>,
+    /// Where it was read.
+    pub location: Origin,
+}
+
+/// A finished audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The repository audited.
+    pub repository: String,
+    /// Every record audited, in history order.
+    pub records: Vec<RecordLine>,
+    /// Every finding.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Record lines for a history and its truth.
+    pub fn lines(history: &History, truth: &Truth) -> Vec<RecordLine> {
+        history
+            .records
+            .iter()
+            .zip(&truth.deploys)
+            .map(|(r, d)| RecordLine {
+                id: r.id.clone(),
+                environment: r.environment.clone(),
+                kind: r.kind,
+                deployed_at: r.deployed_at.map(|t| t.to_string()),
+                release: r.release.clone(),
+                commit: match &d.target {
+                    Target::Commit { commit } => Some(commit.sha.clone()),
+                    Target::Missing { .. } => None,
+                },
+                previous: match &d.previous {
+                    Previous::Record { index } => Some(history.records[*index].id.clone()),
+                    Previous::Base { commit } => Some(format!("base {}", commit.short())),
+                    Previous::Baseline => None,
+                },
+                location: r.origin.clone(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,165 @@
+//! Text output: findings grouped by record, one sentence each.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::audit::{Finding, Severity};
+use crate::text::{escape, plural};
+use crate::time::Timestamp;
+
+/// Whether to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours on.
+    pub color: bool,
+}
+
+impl Style {
+    /// Colour only on a terminal, and never when NO_COLOR is set.
+    pub fn detect(is_terminal: bool) -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style { color: is_terminal && !no_color }
+    }
+
+    /// Wraps text in an SGR sequence when colouring.
+    pub fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The severity word, padded and coloured.
+    pub fn severity(&self, s: Severity) -> String {
+        let word = format!("{:<7}", s.as_str());
+        match s {
+            Severity::Error => self.paint("1;31", &word),
+            Severity::Warning => self.paint("33", &word),
+            Severity::Info => self.paint("36", &word),
+        }
+    }
+}
+
+fn when(t: &Option<String>) -> String {
+    t.as_deref()
+        .and_then(|t| Timestamp::parse(t).ok())
+        .map_or_else(|| "(no date)".to_string(), |t| t.human())
+}
+
+/// Id, date, release/commit and comparison of a record line, escaped.
+fn record_cells(r: &super::RecordLine) -> [String; 4] {
+    let target = match (&r.release, &r.commit) {
+        (Some(rel), Some(c)) => format!("{} ({})", escape(rel), &c[..7.min(c.len())]),
+        (None, Some(c)) => c[..7.min(c.len())].to_string(),
+        (Some(rel), None) => format!("{} (unresolved)", escape(rel)),
+        (None, None) => "(unresolved)".to_string(),
+    };
+    let vs = match &r.previous {
+        Some(p) => format!("vs {}", escape(p)),
+        None => "baseline".to_string(),
+    };
+    [escape(&r.id).into_owned(), when(&r.deployed_at), target, vs]
+}
+
+/// Renders the report for a person.
+pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let envs = &report.summary.environments;
+    writeln!(
+        out,
+        "{} {} in {} ({})",
+        style.paint("1", "shipcheck audit:"),
+        plural(report.summary.records, "record", "records"),
+        if envs.len() == 1 { escape(&envs[0]).into_owned() } else { plural(envs.len(), "environment", "environments") },
+        escape(&report.repository)
+    )?;
+    let cells: Vec<[String; 4]> = report.records.iter().map(record_cells).collect();
+    let width = |i: usize| cells.iter().map(|c| c[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let mut env: Option<&str> = None;
+    for (r, cell) in report.records.iter().zip(&cells) {
+        if env != Some(r.environment.as_str()) && envs.len() > 1 {
+            writeln!(out, "\n{}", style.paint("1", &escape(&r.environment)))?;
+        }
+        if env.is_none() && envs.len() <= 1 {
+            writeln!(out)?;
+        }
+        env = Some(r.environment.as_str());
+        let mine: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.record == r.id && f.environment == r.environment)
+            .collect();
+        let verdict = match mine.iter().map(|f| f.severity).max() {
+            None => style.paint("32", "ok"),
+            Some(s) => {
+                let text = plural(mine.len(), "finding", "findings");
+                match s {
+                    Severity::Error => style.paint("1;31", &text),
+                    Severity::Warning => style.paint("33", &text),
+                    Severity::Info => style.paint("36", &text),
+                }
+            }
+        };
+        writeln!(
+            out,
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+            cell[0], cell[1], cell[2], cell[3], verdict
+        )?;
+        let mut mine = mine;
+        mine.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let kind_w = mine.iter().map(|f| f.kind.as_str().len()).max().unwrap_or(0);
+        for f in mine {
+            writeln!(
+                out,
+                "      {} {:<kind_w$}  {}",
+                style.severity(f.severity),
+                f.kind.as_str(),
+                escape(&f.message),
+                kind_w = kind_w
+            )?;
+        }
+    }
+    let s = &report.summary;
+    let mut counts = Vec::new();
+    if s.errors > 0 {
+        counts.push(style.paint("1;31", &plural(s.errors, "error", "errors")));
+    }
+    if s.warnings > 0 {
+        counts.push(style.paint("33", &plural(s.warnings, "warning", "warnings")));
+    }
+    if s.infos > 0 {
+        counts.push(plural(s.infos, "note", "notes"));
+    }
+    let total = s.errors + s.warnings + s.infos;
+    writeln!(out)?;
+    if total == 0 {
+        writeln!(out, "{} every record agrees with git.", style.paint("32", "No findings:"))?;
+    } else {
+        writeln!(out, "{}: {}.", plural(total, "finding", "findings"), counts.join(", "))?;
+    }
+    let k = &s.skipped;
+    let mut notes = Vec::new();
+    if k.records_without_changes > 0 {
+        notes.push(format!("{} no `changes` (change checks skipped)", plural(k.records_without_changes, "record has", "records have")));
+    }
+    if k.records_without_components > 0 {
+        notes.push(format!(
+            "{} no `components` (component checks skipped)",
+            plural(k.records_without_components, "record has", "records have")
+        ));
+    }
+    if k.unclaimed_in_partial_sources > 0 {
+        notes.push(format!(
+            "{} shipped without a mention in partial sources (counted only)",
+            plural(k.unclaimed_in_partial_sources, "change", "changes")
+        ));
+    }
+    if k.versions_unchecked > 0 {
+        notes.push(format!("{} unchecked (no version file)", plural(k.versions_unchecked, "claimed version", "claimed versions")));
+    }
+    for n in notes {
+        writeln!(out, "  note: {n}")?;
+    }
+    Ok(())
+}

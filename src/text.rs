@@ -1,0 +1,84 @@
+//! Text helpers shared by every stage: positions in files, and making
+//! untrusted text (commit messages, paths, record fields) safe to print.
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Whether a character could change what a terminal or a reader shows:
+/// C0 and C1 controls, DEL, and the Unicode bidirectional overrides.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Escapes every unsafe character as `\u{..}` (and `\n`, `\r`, `\t` as
+/// themselves escaped), so untrusted text prints on one line, inert.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The first line of a commit message, escaped.
+pub fn subject(message: &str) -> String {
+    escape(message.lines().next().unwrap_or("").trim()).into_owned()
+}
+
+/// Bytes (a path, a message) as text: invalid UTF-8 becomes U+FFFD.
+pub fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// "a, b and c".
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {}", init.join(", "), last),
+    }
+}
+
+/// "1 commit", "2 commits".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("é\nx", 1), (1, 1));
+        assert_eq!(line_col("x", 99), (1, 2));
+    }
+
+    #[test]
+    fn escapes_controls() {
+        assert_eq!(escape("ok"), "ok");
+        assert_eq!(escape("a\x1b[31mb\r\n"), "a\\u{1b}[31mb\\r\\n");
+        assert_eq!(escape("\u{9b}x\u{202e}"), "\\u{9b}x\\u{202e}");
+        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+    }
+}

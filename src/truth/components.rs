@@ -1,0 +1,193 @@
+//! Which components a deploy changed (net effect between two trees), which
+//! files, and the versions their version files hold.
+
+use std::path::Path;
+
+use anyhow::Result;
+use git2::{DiffOptions, ObjectType, Oid, Tree};
+
+use super::repo::Repo;
+use crate::config::{Component, ComponentPath, VersionFile};
+
+/// Files whose version shipcheck can read, in the order they are looked for.
+pub const VERSION_FILES: &[&str] = &["VERSION", "package.json", "Cargo.toml", "pyproject.toml"];
+
+/// Default components: one per top-level folder (dot-folders excluded) of
+/// any of these commits' trees, with a version file detected in each.
+pub fn default_components(repo: &Repo, commits: &[Oid]) -> Result<Vec<Component>> {
+    let mut names = std::collections::BTreeSet::new();
+    for c in commits {
+        let tree = repo.git.find_commit(*c)?.tree()?;
+        for e in tree.iter() {
+            if e.kind() == Some(ObjectType::Tree) {
+                if let Ok(name) = std::str::from_utf8(e.name_bytes()) {
+                    if !name.starts_with('.') {
+                        names.insert(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    Ok(names
+        .into_iter()
+        .map(|n| Component {
+            paths: vec![ComponentPath::Prefix(n.clone())],
+            version_file: VersionFile::Detect(n.clone()),
+            name: n,
+        })
+        .collect())
+}
+
+fn entry_id(tree: &Tree<'_>, path: &str) -> Option<Oid> {
+    if path.is_empty() {
+        return Some(tree.id());
+    }
+    tree.get_path(Path::new(path)).ok().map(|e| e.id())
+}
+
+/// Files that differ between two trees under `base` ("" for everything).
+pub fn changed_files(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, base: &str) -> Result<Vec<String>> {
+    let mut opts = DiffOptions::new();
+    opts.skip_binary_check(true).ignore_submodules(false);
+    if !base.is_empty() {
+        opts.pathspec(base).disable_pathspec_match(false);
+    }
+    let diff = repo.git.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
+    let mut files = Vec::new();
+    for d in diff.deltas() {
+        for f in [d.old_file(), d.new_file()] {
+            if let Some(p) = f.path_bytes() {
+                let p = String::from_utf8_lossy(p).into_owned();
+                let inside = base.is_empty() || p == base || p.starts_with(&format!("{base}/"));
+                if inside && !files.contains(&p) {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// What changed in one component between two trees: the component's paths
+/// (as written) whose content differs. Empty when nothing changed. Folder
+/// paths are compared by tree-entry id, without a diff; globs diff only
+/// under their literal base folder.
+pub fn component_change(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, comp: &Component) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for p in &comp.paths {
+        match p {
+            ComponentPath::Prefix(prefix) => {
+                if old.and_then(|t| entry_id(t, prefix)) != entry_id(new, prefix) {
+                    out.push(p.display());
+                }
+            }
+            ComponentPath::Glob { base, matcher, pattern } => {
+                if old.and_then(|t| entry_id(t, base)) == entry_id(new, base) {
+                    continue;
+                }
+                if changed_files(repo, old, new, base)?.iter().any(|f| matcher.is_match(f)) {
+                    out.push(pattern.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Files changed in a component between two trees (for `show`).
+pub fn component_files(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, comp: &Component) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    for p in &comp.paths {
+        let base = match p {
+            ComponentPath::Prefix(prefix) => prefix.as_str(),
+            ComponentPath::Glob { base, .. } => base.as_str(),
+        };
+        if old.and_then(|t| entry_id(t, base)) == entry_id(new, base) {
+            continue;
+        }
+        for f in changed_files(repo, old, new, base)? {
+            if p.matches(&f) && !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A version read from a version file at a commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VersionAt {
+    /// The file read.
+    pub file: String,
+    /// The version, or `None` when the file is missing or holds none.
+    pub value: Option<String>,
+}
+
+/// Reads a component's version at a commit.
+pub fn version_at(repo: &Repo, commit: Oid, comp: &Component) -> Result<Option<VersionAt>> {
+    let candidates: Vec<String> = match &comp.version_file {
+        VersionFile::None => return Ok(None),
+        VersionFile::Path(p) => vec![p.clone()],
+        VersionFile::Detect(folder) => VERSION_FILES.iter().map(|f| format!("{folder}/{f}")).collect(),
+    };
+    for file in &candidates {
+        if let Some(bytes) = repo.file_at(commit, file)? {
+            let value = parse_version(file, &String::from_utf8_lossy(&bytes));
+            return Ok(Some(VersionAt { file: file.clone(), value }));
+        }
+    }
+    match &comp.version_file {
+        VersionFile::Path(p) => Ok(Some(VersionAt { file: p.clone(), value: None })),
+        _ => Ok(None),
+    }
+}
+
+/// The version in a version file's text, by the file's name.
+pub fn parse_version(file: &str, text: &str) -> Option<String> {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let clean = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    match name {
+        "package.json" => {
+            let v: serde_json::Value = serde_json::from_str(text).ok()?;
+            clean(v.get("version")?.as_str()?)
+        }
+        "Cargo.toml" => {
+            let v: toml::Table = toml::from_str(text).ok()?;
+            let pkg = v.get("package").and_then(|p| p.get("version")).and_then(|v| v.as_str());
+            let ws = v.get("workspace").and_then(|w| w.get("package")).and_then(|p| p.get("version"));
+            clean(pkg.or_else(|| ws.and_then(|v| v.as_str()))?)
+        }
+        "pyproject.toml" => {
+            let v: toml::Table = toml::from_str(text).ok()?;
+            let project = v.get("project").and_then(|p| p.get("version"));
+            let poetry = v.get("tool").and_then(|t| t.get("poetry")).and_then(|p| p.get("version"));
+            clean(project.or(poetry)?.as_str()?)
+        }
+        _ => text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).and_then(clean),
+    }
+}
+
+/// Whether two version strings name the same version (`v2.4.0` = `2.4.0`).
+pub fn same_version(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_start_matches(['v', 'V']).to_string();
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_versions_by_file_kind() {
+        assert_eq!(parse_version("a/VERSION", "\n2.4.0\n").as_deref(), Some("2.4.0"));
+        assert_eq!(parse_version("package.json", r#"{"name":"x","version":"5.2.0"}"#).as_deref(), Some("5.2.0"));
+        assert_eq!(parse_version("b/Cargo.toml", "[package]\nname='b'\nversion = \"1.9.0\"\n").as_deref(), Some("1.9.0"));
+        assert_eq!(parse_version("Cargo.toml", "[workspace.package]\nversion = \"0.3.0\"\n").as_deref(), Some("0.3.0"));
+        assert_eq!(parse_version("pyproject.toml", "[tool.poetry]\nversion = \"3.1\"\n").as_deref(), Some("3.1"));
+        assert_eq!(parse_version("pyproject.toml", "[project]\nversion = \"3.2\"\n").as_deref(), Some("3.2"));
+        assert_eq!(parse_version("package.json", "{ broken"), None);
+        assert!(same_version("v2.4.0", "2.4.0"));
+        assert!(!same_version("2.4.1", "2.4.0"));
+    }
+}

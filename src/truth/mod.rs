@@ -1,0 +1,646 @@
+//! Truth from git: what each record's deploy really carried.
+//!
+//! Only this layer talks to git. It hands the audit plain data: for every
+//! record of a history, the commit it resolved to, the commits added and
+//! removed against the previous record, the changes introduced, the
+//! components changed, the versions read, and where each claimed change
+//! stands in every deploy of the history.
+
+mod components;
+mod graph;
+mod repo;
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use git2::{Oid, Tree};
+use serde::Serialize;
+
+pub use components::{parse_version, same_version, VersionAt, VERSION_FILES};
+pub use graph::{Bits, Graph, Live};
+pub use repo::{Repo, Resolved};
+
+use crate::config::{Component, Config};
+use crate::records::{History, Record};
+use crate::time::Timestamp;
+
+/// A commit, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitRef {
+    /// Full SHA.
+    pub sha: String,
+    /// First line of the message (raw; the report escapes it).
+    pub subject: String,
+    /// Committer time.
+    pub time: Timestamp,
+    /// Change IDs it carries.
+    pub changes: Vec<String>,
+}
+
+impl CommitRef {
+    /// Seven hex digits.
+    pub fn short(&self) -> &str {
+        &self.sha[..self.sha.len().min(7)]
+    }
+}
+
+/// What a record's refs resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Target {
+    /// The deploy's commit.
+    Commit {
+        /// The commit.
+        commit: CommitRef,
+    },
+    /// Neither the commit nor the release could be resolved.
+    Missing {
+        /// Why, in one sentence.
+        reason: String,
+    },
+}
+
+/// A problem with a record's refs that still left a commit to check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum RefProblem {
+    /// The release (or commit) does not exist; the other one did.
+    Unknown {
+        /// What was named.
+        name: String,
+        /// Why it is unusable.
+        reason: String,
+    },
+    /// The release's tag points elsewhere than the record's commit.
+    Mismatch {
+        /// The release.
+        release: String,
+        /// Where the tag points now.
+        tag_commit: String,
+        /// What the record says.
+        record_commit: String,
+    },
+}
+
+/// What the deploy is compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Previous {
+    /// The first record of the history: nothing to compare with.
+    Baseline,
+    /// An earlier record (index into the history).
+    Record {
+        /// Index into the history's records.
+        index: usize,
+    },
+    /// A commit given with `--base`.
+    Base {
+        /// The base commit.
+        commit: CommitRef,
+    },
+}
+
+/// A change that a deploy shipped for the first time (relative to the previous one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shipped {
+    /// The change ID.
+    pub change: String,
+    /// The added commits carrying it.
+    pub commits: Vec<String>,
+}
+
+/// One component in one deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComponentState {
+    /// Component name.
+    pub name: String,
+    /// Its paths whose content differs from the previous deploy's.
+    pub changed_paths: Vec<String>,
+    /// Files changed (only when asked for, by `show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<String>>,
+    /// Version at this deploy's commit.
+    pub version: Option<VersionAt>,
+    /// Version at the previous deploy's commit.
+    pub previous_version: Option<VersionAt>,
+}
+
+impl ComponentState {
+    /// Whether any file of the component differs.
+    pub fn changed(&self) -> bool {
+        !self.changed_paths.is_empty()
+    }
+}
+
+/// Where a claimed change stands in the deploy that claims it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ClaimState {
+    /// A commit reachable from the deploy carries it.
+    Contained {
+        /// The carrying commit.
+        by: String,
+    },
+    /// Carried by a reachable commit, but reverted.
+    Reverted {
+        /// The carrying commit.
+        carrier: String,
+        /// The revert.
+        by: String,
+        /// The revert's subject.
+        by_subject: String,
+    },
+    /// No reachable commit carries it.
+    Absent,
+    /// The claim is a commit SHA that names no commit in the repository.
+    NoSuchCommit,
+}
+
+/// One claim of a record, checked against its deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimTruth {
+    /// The change as the record wrote it.
+    pub change: String,
+    /// Where it stands.
+    pub state: ClaimState,
+    /// Commits that carry it anywhere in the history read (equivalents included).
+    pub carriers: Vec<String>,
+    /// Components the carrying commits touch (only when the record is about
+    /// some components).
+    pub touched: Option<Vec<String>>,
+}
+
+/// The truth of one record's deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deploy {
+    /// The commit, or why there is none.
+    pub target: Target,
+    /// Problems with the refs that left a commit to check.
+    pub ref_problems: Vec<RefProblem>,
+    /// Annotated tag time of the release, if any.
+    pub tag_time: Option<Timestamp>,
+    /// What it is compared with.
+    pub previous: Previous,
+    /// Commits added since the previous deploy, newest first.
+    pub added: Vec<CommitRef>,
+    /// Commits the previous deploy had and this one does not.
+    pub removed: Vec<CommitRef>,
+    /// Changes this deploy introduced.
+    pub introduced: Vec<Shipped>,
+    /// Changes live before and not any more (rollback, revert).
+    pub unshipped: Vec<String>,
+    /// Every component with what changed.
+    pub components: Vec<ComponentState>,
+    /// The record's claims, in its order.
+    pub claims: Vec<ClaimTruth>,
+}
+
+impl Deploy {
+    /// The commit, if resolved.
+    pub fn commit(&self) -> Option<&CommitRef> {
+        match &self.target {
+            Target::Commit { commit } => Some(commit),
+            Target::Missing { .. } => None,
+        }
+    }
+}
+
+/// Where one change stands across a whole history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeTruth {
+    /// Per record: whether its commit contains the change (`None`: no commit).
+    pub contained: Vec<Option<bool>>,
+    /// Commits carrying it (equivalents included).
+    pub carriers: Vec<CommitRef>,
+}
+
+/// The truth of a history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Truth {
+    /// The environment.
+    pub environment: String,
+    /// One per record, in history order.
+    pub deploys: Vec<Deploy>,
+    /// Every change claimed in the history (and any asked for), by name.
+    pub changes: BTreeMap<String, ChangeTruth>,
+    /// Component names known.
+    pub components: Vec<String>,
+}
+
+/// What to compute besides the audit's needs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--base REV`: compare the first record with this commit.
+    pub base: Option<String>,
+    /// More changes to follow across the history (for `trace`).
+    pub extra_changes: Vec<String>,
+    /// List changed files per component (for `show`), for these record indexes.
+    pub files_for: Vec<usize>,
+}
+
+/// Reads the truth of one history.
+pub struct Reader<'r> {
+    repo: &'r Repo,
+    config: &'r Config,
+}
+
+fn looks_like_sha(s: &str) -> bool {
+    (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// How a claim is followed through the graph.
+#[derive(Clone)]
+enum ClaimKey {
+    /// A change ID, carried by messages.
+    Id(String),
+    /// A commit, with its equivalents (cherry-picks, same patch-id).
+    Sha(Vec<u32>),
+    /// A full SHA that names no commit.
+    Missing,
+}
+
+impl<'r> Reader<'r> {
+    /// A reader over a repository with a configuration.
+    pub fn new(repo: &'r Repo, config: &'r Config) -> Reader<'r> {
+        Reader { repo, config }
+    }
+
+    fn commit_ref(&self, g: &Graph, i: u32) -> CommitRef {
+        let n = g.node(i);
+        CommitRef {
+            sha: n.oid.to_string(),
+            subject: n.subject.clone(),
+            time: Timestamp(n.time),
+            changes: n.changes.iter().map(|c| g.change_name(*c).to_string()).collect(),
+        }
+    }
+
+    /// Resolves a record's refs: the commit to check, and any problems.
+    pub fn resolve(&self, r: &Record) -> (Option<(Oid, Option<i64>)>, Vec<RefProblem>, Option<String>) {
+        let mut problems = Vec::new();
+        let by_release = r.release.as_ref().map(|rel| (rel, self.repo.resolve_release(rel)));
+        let by_commit = r.commit.as_ref().map(|c| (c, self.repo.resolve_commit(c)));
+        let tag_time = match &by_release {
+            Some((_, Resolved::Commit { tag_time, .. })) => *tag_time,
+            _ => None,
+        };
+        match (by_release, by_commit) {
+            (Some((rel, Resolved::Commit { oid: t, .. })), Some((_, Resolved::Commit { oid: c, .. }))) => {
+                if t != c {
+                    problems.push(RefProblem::Mismatch {
+                        release: rel.clone(),
+                        tag_commit: t.to_string(),
+                        record_commit: c.to_string(),
+                    });
+                }
+                (Some((c, tag_time)), problems, None)
+            }
+            (Some((_, Resolved::Commit { oid, .. })), None) => (Some((oid, tag_time)), problems, None),
+            (None, Some((_, Resolved::Commit { oid, .. }))) => (Some((oid, None)), problems, None),
+            (Some((rel, Resolved::Missing(why))), Some((_, Resolved::Commit { oid, .. }))) => {
+                problems.push(RefProblem::Unknown { name: rel.clone(), reason: why });
+                (Some((oid, None)), problems, None)
+            }
+            (Some((_, Resolved::Commit { oid, .. })), Some((c, Resolved::Missing(why)))) => {
+                problems.push(RefProblem::Unknown { name: c.clone(), reason: why });
+                (Some((oid, tag_time)), problems, None)
+            }
+            (Some((_, Resolved::Missing(a))), Some((_, Resolved::Missing(b)))) => {
+                (None, problems, Some(format!("{a}; {b}")))
+            }
+            (Some((_, Resolved::Missing(why))), None) | (None, Some((_, Resolved::Missing(why)))) => {
+                (None, problems, Some(why))
+            }
+            (None, None) => (None, problems, Some("the record names neither a commit nor a release".into())),
+        }
+    }
+
+    /// Computes the truth of a history.
+    pub fn read(&self, history: &History, opts: &Options) -> Result<Truth> {
+        let n = history.records.len();
+        let mut targets: Vec<Option<(Oid, Option<i64>)>> = Vec::with_capacity(n);
+        let mut problems: Vec<Vec<RefProblem>> = Vec::with_capacity(n);
+        let mut missing: Vec<Option<String>> = Vec::with_capacity(n);
+        for r in &history.records {
+            let (t, p, m) = self.resolve(r);
+            targets.push(t);
+            problems.push(p);
+            missing.push(m);
+        }
+        let base = match &opts.base {
+            Some(spec) => match self.repo.resolve_commit(spec) {
+                Resolved::Commit { oid, .. } => Some(oid),
+                Resolved::Missing(why) => bail!("--base {spec}: {why}"),
+            },
+            None => None,
+        };
+
+        // Claims: change IDs, or commit SHAs (resolved now; an ambiguous prefix is an input error).
+        let mut claim_shas: BTreeMap<String, Option<Oid>> = BTreeMap::new();
+        let mut all_claims: Vec<String> = Vec::new();
+        for r in &history.records {
+            for c in r.changes.iter().flatten() {
+                if !all_claims.contains(c) {
+                    all_claims.push(c.clone());
+                }
+            }
+        }
+        for c in &opts.extra_changes {
+            if !all_claims.contains(c) {
+                all_claims.push(c.clone());
+            }
+        }
+        for c in &all_claims {
+            if looks_like_sha(c) && !self.config.changes.is_change_id(c) {
+                let found = self.repo.lookup_sha(c).map_err(|e| {
+                    let at = history
+                        .records
+                        .iter()
+                        .find(|r| r.changes.iter().flatten().any(|x| x == c))
+                        .map(|r| format!("{} (record {}): ", r.origin, r.id))
+                        .unwrap_or_default();
+                    anyhow::anyhow!("{at}{e}")
+                })?;
+                if found.is_some() || c.len() == 40 {
+                    claim_shas.insert(c.clone(), found);
+                }
+            }
+        }
+
+        let mut tips: Vec<Oid> = targets.iter().flatten().map(|(o, _)| *o).collect();
+        tips.extend(base);
+        tips.extend(claim_shas.values().flatten());
+        let graph = Graph::load(self.repo, &tips, &self.config.changes)?;
+
+        let components: Vec<Component> = if self.config.default_components {
+            let commits: Vec<Oid> = targets.iter().flatten().map(|(o, _)| *o).chain(base).collect();
+            components::default_components(self.repo, &commits)?
+        } else {
+            self.config.components.clone()
+        };
+
+        let keys: BTreeMap<String, ClaimKey> = all_claims
+            .iter()
+            .map(|c| {
+                let key = match claim_shas.get(c) {
+                    Some(Some(oid)) => ClaimKey::Sha(self.equivalents(&graph, *oid)?),
+                    Some(None) => ClaimKey::Missing,
+                    None => ClaimKey::Id(c.clone()),
+                };
+                Ok((c.clone(), key))
+            })
+            .collect::<Result<_>>()?;
+        let carriers_of = |key: &ClaimKey| -> Vec<u32> {
+            match key {
+                ClaimKey::Id(id) => graph.carriers(id).to_vec(),
+                ClaimKey::Sha(eq) => eq.clone(),
+                ClaimKey::Missing => Vec::new(),
+            }
+        };
+        let mut changes: BTreeMap<String, ChangeTruth> = keys
+            .iter()
+            .map(|(c, k)| {
+                let carriers = carriers_of(k).iter().map(|i| self.commit_ref(&graph, *i)).collect();
+                (c.clone(), ChangeTruth { contained: vec![None; n], carriers })
+            })
+            .collect();
+
+        let mut deploys = Vec::with_capacity(n);
+        // The previous deploy: its record index (None for --base), tip, reach and tree.
+        let mut prev: Option<(Option<usize>, u32, Bits, Oid)> = None;
+        if let Some(b) = base {
+            let bi = graph.node_of(b).expect("base was loaded");
+            prev = Some((None, bi, graph.reach_full(bi), b));
+        }
+        for (k, record) in history.records.iter().enumerate() {
+            let Some((oid, tag_time)) = targets[k] else {
+                deploys.push(Deploy {
+                    target: Target::Missing { reason: missing[k].clone().unwrap_or_default() },
+                    ref_problems: problems[k].clone(),
+                    tag_time: None,
+                    previous: Previous::Baseline,
+                    added: Vec::new(),
+                    removed: Vec::new(),
+                    introduced: Vec::new(),
+                    unshipped: Vec::new(),
+                    components: Vec::new(),
+                    claims: Vec::new(),
+                });
+                continue;
+            };
+            let ci = graph.node_of(oid).expect("record commits were loaded");
+            let (previous, reach, added, removed, prev_reach, prev_oid) = match &prev {
+                None => (Previous::Baseline, graph.reach_full(ci), Vec::new(), Vec::new(), None, None),
+                Some((pk, ptip, preach, poid)) => {
+                    let step = graph.step(ci, preach, *ptip);
+                    let previous = match pk {
+                        Some(i) => Previous::Record { index: *i },
+                        None => Previous::Base { commit: self.commit_ref(&graph, *ptip) },
+                    };
+                    (previous, step.reach, step.added, step.removed, Some(preach), Some(*poid))
+                }
+            };
+
+            // Changes introduced: carried by added commits, live now, not live before.
+            let mut introduced: Vec<Shipped> = Vec::new();
+            let mut sorted_added = added.clone();
+            sorted_added.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
+            if let Some(preach) = prev_reach {
+                for &a in sorted_added.iter().rev() {
+                    for &ch in &graph.node(a).changes {
+                        let name = graph.change_name(ch);
+                        if let Some(s) = introduced.iter_mut().find(|s| s.change == name) {
+                            s.commits.push(graph.node(a).oid.to_string());
+                            continue;
+                        }
+                        let carriers = graph.carriers(name);
+                        if matches!(graph.live(carriers, &reach), Live::Contained(_))
+                            && !matches!(graph.live(carriers, preach), Live::Contained(_))
+                        {
+                            introduced.push(Shipped {
+                                change: name.to_string(),
+                                commits: vec![graph.node(a).oid.to_string()],
+                            });
+                        }
+                    }
+                }
+            }
+            // Changes live before and not now: removed commits, or reverts added.
+            let mut unshipped: Vec<String> = Vec::new();
+            if let Some(preach) = prev_reach {
+                let mut candidates: Vec<u32> = removed.clone();
+                for &a in &added {
+                    if graph.node(a).is_revert {
+                        candidates.extend((0..graph.len() as u32).filter(|t| graph.reverts_of(*t).contains(&a)));
+                    }
+                }
+                for c in candidates {
+                    for &ch in &graph.node(c).changes {
+                        let name = graph.change_name(ch);
+                        let carriers = graph.carriers(name);
+                        if !unshipped.iter().any(|u| u == name)
+                            && matches!(graph.live(carriers, preach), Live::Contained(_))
+                            && !matches!(graph.live(carriers, &reach), Live::Contained(_))
+                        {
+                            unshipped.push(name.to_string());
+                        }
+                    }
+                }
+            }
+
+            // Where every followed change stands here.
+            for (c, key) in &keys {
+                let live = graph.live(&carriers_of(key), &reach);
+                if let Some(t) = changes.get_mut(c) {
+                    t.contained[k] = Some(matches!(live, Live::Contained(_)));
+                }
+            }
+            let about = record.about_components();
+            let mut claims = Vec::new();
+            for c in record.changes.iter().flatten() {
+                let key = &keys[c];
+                let carriers = carriers_of(key);
+                let state = match (key, graph.live(&carriers, &reach)) {
+                    (ClaimKey::Missing, _) => ClaimState::NoSuchCommit,
+                    (_, Live::Contained(by)) => ClaimState::Contained { by: graph.node(by).oid.to_string() },
+                    (_, Live::Reverted { carrier, by }) => ClaimState::Reverted {
+                        carrier: graph.node(carrier).oid.to_string(),
+                        by: graph.node(by).oid.to_string(),
+                        by_subject: graph.node(by).subject.clone(),
+                    },
+                    (_, Live::Absent) => ClaimState::Absent,
+                };
+                let touched = match &about {
+                    Some(_) if !carriers.is_empty() => Some(self.touched(&graph, &carriers, &components)?),
+                    _ => None,
+                };
+                claims.push(ClaimTruth {
+                    change: c.clone(),
+                    state,
+                    carriers: carriers.iter().map(|i| graph.node(*i).oid.to_string()).collect(),
+                    touched,
+                });
+            }
+
+            // Components: net effect between the two trees; versions at both.
+            let tree = self.repo.git.find_commit(oid)?.tree()?;
+            let prev_tree: Option<Tree<'_>> = match prev_oid {
+                Some(p) => Some(self.repo.git.find_commit(p)?.tree()?),
+                None => None,
+            };
+            let mut comp_states = Vec::new();
+            for comp in &components {
+                let changed_paths = match &prev_tree {
+                    Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
+                    None => Vec::new(),
+                };
+                let files = if opts.files_for.contains(&k) && !changed_paths.is_empty() {
+                    Some(components::component_files(self.repo, prev_tree.as_ref(), &tree, comp)?)
+                } else {
+                    None
+                };
+                comp_states.push(ComponentState {
+                    name: comp.name.clone(),
+                    changed_paths,
+                    files,
+                    version: components::version_at(self.repo, oid, comp)?,
+                    previous_version: match prev_oid {
+                        Some(p) => components::version_at(self.repo, p, comp)?,
+                        None => None,
+                    },
+                });
+            }
+
+            let to_refs = |v: &[u32]| -> Vec<CommitRef> {
+                let mut v = v.to_vec();
+                v.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
+                v.iter().map(|i| self.commit_ref(&graph, *i)).collect()
+            };
+            deploys.push(Deploy {
+                target: Target::Commit { commit: self.commit_ref(&graph, ci) },
+                ref_problems: problems[k].clone(),
+                tag_time: tag_time.map(Timestamp),
+                previous,
+                added: to_refs(&added),
+                removed: to_refs(&removed),
+                introduced,
+                unshipped,
+                components: comp_states,
+                claims,
+            });
+            prev = Some((Some(k), ci, reach, oid));
+        }
+        Ok(Truth {
+            environment: history.environment.clone(),
+            deploys,
+            changes,
+            components: components.iter().map(|c| c.name.clone()).collect(),
+        })
+    }
+
+    /// Components touched by any of these commits (each against its first parent).
+    fn touched(&self, graph: &Graph, carriers: &[u32], comps: &[Component]) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for &c in carriers {
+            let node = graph.node(c);
+            let commit = self.repo.git.find_commit(node.oid)?;
+            let tree = commit.tree()?;
+            let parent_tree = match commit.parent(0) {
+                Ok(p) => Some(p.tree()?),
+                Err(_) => None,
+            };
+            for comp in comps {
+                if !out.contains(&comp.name)
+                    && !components::component_change(self.repo, parent_tree.as_ref(), &tree, comp)?.is_empty()
+                {
+                    out.push(comp.name.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A claimed commit and the commits equivalent to it: by the cherry-pick
+    /// trailer either way, and by patch-id among commits that keep its
+    /// author time or subject (cherry-picks keep both), or else the 2,000
+    /// commits made closest after it.
+    fn equivalents(&self, graph: &Graph, oid: Oid) -> Result<Vec<u32>> {
+        let mut eq = graph.trailer_equivalents(oid);
+        let Some(me) = graph.node_of(oid) else { return Ok(eq) };
+        let Some(my_patch) = self.patch_id(oid)? else { return Ok(eq) };
+        let node = graph.node(me);
+        let mut candidates: Vec<u32> =
+            graph.same_author_time(node.author_time, &node.subject).into_iter().filter(|c| *c != me).collect();
+        if candidates.is_empty() {
+            let mut later: Vec<u32> =
+                (0..graph.len() as u32).filter(|&c| c != me && graph.node(c).time >= node.time).collect();
+            later.sort_by_key(|&c| graph.node(c).time);
+            later.truncate(2000);
+            candidates = later;
+        }
+        for c in candidates {
+            if !eq.contains(&c) && graph.node(c).parents.len() <= 1 && self.patch_id(graph.node(c).oid)? == Some(my_patch) {
+                eq.push(c);
+            }
+        }
+        Ok(eq)
+    }
+
+    /// The patch-id of a commit against its first parent (`None` for merges and empty commits).
+    fn patch_id(&self, oid: Oid) -> Result<Option<Oid>> {
+        let commit = self.repo.git.find_commit(oid)?;
+        if commit.parent_count() > 1 {
+            return Ok(None);
+        }
+        let tree = commit.tree()?;
+        let parent = match commit.parent(0) {
+            Ok(p) => Some(p.tree()?),
+            Err(_) => None,
+        };
+        let diff = self.repo.git.diff_tree_to_tree(parent.as_ref(), Some(&tree), None)?;
+        if diff.deltas().len() == 0 {
+            return Ok(None);
+        }
+        Ok(Some(diff.patchid(None)?))
+    }
+}

@@ -1,0 +1,150 @@
+//! Test helpers: fixtures materialised as real repositories, and the
+//! shipcheck binary run in an isolated environment.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use shipcheck::scenario::{Materialized, Scenario};
+use tempfile::TempDir;
+
+/// A materialised scenario that lives as long as its folder.
+pub struct Fixture {
+    pub dir: TempDir,
+    pub built: Materialized,
+}
+
+impl Fixture {
+    /// The repository path.
+    pub fn repo(&self) -> &Path {
+        &self.built.repo
+    }
+    /// Full SHA of a labelled commit.
+    pub fn sha(&self, label: &str) -> String {
+        self.built.sha(label).to_string()
+    }
+    /// A record file written by the fixture, by its relative path.
+    pub fn records(&self, rel: &str) -> PathBuf {
+        let p = self.built.root.join(rel);
+        assert!(p.exists(), "fixture has no record file {rel}");
+        p
+    }
+    /// Writes a JSON Lines record file beside the repository.
+    pub fn write_records(&self, name: &str, lines: &[Value]) -> PathBuf {
+        let p = self.built.root.join(name);
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    /// Writes any file beside the repository.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.built.root.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+/// Materialises fixtures/NAME.toml.
+pub fn fixture(name: &str) -> Fixture {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    scenario(&format!("fixtures/{name}.toml"), &text)
+}
+
+/// Materialises a scenario written inline in a test.
+pub fn scenario(name: &str, text: &str) -> Fixture {
+    let s = Scenario::parse(name, text).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    let dir = tempfile::tempdir().unwrap();
+    let built = s.materialize(dir.path()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    Fixture { dir, built }
+}
+
+/// What a run of the binary gave.
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The standard output as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout of {:?} is not JSON ({e}):\n{}\nstderr:\n{}", self.args, self.stdout, self.stderr))
+    }
+    /// Asserts the exit code, printing everything when it differs.
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "shipcheck {:?} exited {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs the shipcheck binary in `cwd` with a clean environment: a
+/// temporary HOME, no git configuration, no colour variables.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_shipcheck"))
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("shipcheck runs");
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs shipcheck with `--repo` set to the fixture's repository.
+pub fn run(f: &Fixture, args: &[&str]) -> Run {
+    let repo = f.repo().to_str().unwrap().to_string();
+    let mut all = vec!["--repo", repo.as_str()];
+    all.extend_from_slice(args);
+    run_in(f.dir.path(), &all)
+}
+
+/// `audit --format json` over record files; returns the run and its findings.
+pub fn audit_json(f: &Fixture, records: &[&Path], extra: &[&str]) -> (Run, Vec<Value>) {
+    let mut args: Vec<String> = vec!["--format".into(), "json".into(), "audit".into()];
+    for r in records {
+        args.push("--records".into());
+        args.push(r.to_str().unwrap().into());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(f, &refs);
+    let findings = if r.code == 2 { Vec::new() } else { r.json()["findings"].as_array().cloned().unwrap_or_default() };
+    (r, findings)
+}
+
+/// Findings reduced to (record, kind, change or component) for exact comparison.
+pub fn brief(findings: &[Value]) -> Vec<(String, String, String)> {
+    findings
+        .iter()
+        .map(|f| {
+            let what = f["change"].as_str().or(f["component"].as_str()).unwrap_or("").to_string();
+            (f["record"].as_str().unwrap().to_string(), f["kind"].as_str().unwrap().to_string(), what)
+        })
+        .collect()
+}
+
+/// Owned triples, for readable expectations.
+pub fn triples(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    items.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+}
