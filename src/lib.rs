@@ -1,1 +1,3 @@
 //! shipcheck: tells what truly shipped.
+
+pub mod scenario;
