@@ -197,7 +197,9 @@ pub fn audit(history: &History, truth: &Truth, opts: &Options) -> (Vec<Finding>,
     let mut out = Vec::new();
     let mut skipped = Skipped::default();
     for (k, record) in history.records.iter().enumerate() {
-        let Some(deploy) = truth.deploys.get(k) else { continue };
+        let Some(deploy) = truth.deploys.get(k) else {
+            continue;
+        };
         audit_record(history, truth, k, record, deploy, opts, &mut out, &mut skipped);
     }
     (out, skipped)
@@ -218,7 +220,12 @@ fn audit_record(
     out: &mut Vec<Finding>,
     skipped: &mut Skipped,
 ) {
-    let mut push = |kind: Kind, severity: Severity, change: Option<&str>, component: Option<&str>, message: String, evidence: Evidence| {
+    let mut push = |kind: Kind,
+                    severity: Severity,
+                    change: Option<&str>,
+                    component: Option<&str>,
+                    message: String,
+                    evidence: Evidence| {
         out.push(Finding {
             kind,
             severity,
@@ -287,13 +294,16 @@ fn audit_record(
         Previous::Baseline => None,
     };
     let compared = previous_id.is_some();
-    let prev_ev = || Evidence { commit: Some(commit.sha.clone()), previous: previous_id.clone(), ..Evidence::default() };
+    let prev_ev =
+        || Evidence { commit: Some(commit.sha.clone()), previous: previous_id.clone(), ..Evidence::default() };
 
     // Claimed changes.
     if let Some(claims) = &record.changes {
         let introduced: Vec<&str> = deploy.introduced.iter().map(|s| s.change.as_str()).collect();
         for claim in claims {
-            let Some(ct) = deploy.claims.iter().find(|c| &c.change == claim) else { continue };
+            let Some(ct) = deploy.claims.iter().find(|c| &c.change == claim) else {
+                continue;
+            };
             let across = truth.changes.get(claim);
             let contained_at = |j: usize| across.and_then(|t| t.contained.get(j).copied().flatten()).unwrap_or(false);
             match &ct.state {
@@ -315,9 +325,12 @@ fn audit_record(
                 }
                 state => {
                     let later = (k + 1..history.records.len()).find(|&j| contained_at(j)).map(id_of);
-                    let mut ev = Evidence { first_shipped_in: later.clone(), commits: ct.carriers.clone(), ..base_ev() };
+                    let mut ev =
+                        Evidence { first_shipped_in: later.clone(), commits: ct.carriers.clone(), ..base_ev() };
                     let why = match state {
-                        ClaimState::NoSuchCommit => format!("{claim} is claimed, but no such commit exists in the repository"),
+                        ClaimState::NoSuchCommit => {
+                            format!("{claim} is claimed, but no such commit exists in the repository")
+                        }
                         ClaimState::Reverted { by, by_subject, .. } => {
                             ev.reverted_by = Some(by.clone());
                             format!(
@@ -343,20 +356,13 @@ fn audit_record(
             // Outside the record's components.
             if let (Some(about), Some(touched)) = (record.about_components(), &ct.touched) {
                 if !about.is_empty() && !touched.iter().any(|t| about.contains(t)) && !ct.carriers.is_empty() {
-                    let where_ = if touched.is_empty() {
-                        "no component".to_string()
-                    } else {
-                        join_and(touched)
-                    };
+                    let where_ = if touched.is_empty() { "no component".to_string() } else { join_and(touched) };
                     push(
                         Kind::ClaimedOutsideComponent,
                         Severity::Warning,
                         Some(claim),
                         None,
-                        format!(
-                            "{claim} is claimed for {}, but its commits only touch {where_}.",
-                            join_and(&about)
-                        ),
+                        format!("{claim} is claimed for {}, but its commits only touch {where_}.", join_and(&about)),
                         Evidence { commits: ct.carriers.clone(), components: touched.clone(), ..base_ev() },
                     );
                 }
@@ -381,7 +387,10 @@ fn audit_record(
                 .map(id_of)
                 .collect();
             let other_claims = !claimed_in.is_empty()
-                || history.records.iter().any(|r| r.id != record.id && r.changes.iter().flatten().any(|x| x == &s.change));
+                || history
+                    .records
+                    .iter()
+                    .any(|r| r.id != record.id && r.changes.iter().flatten().any(|x| x == &s.change));
             if !record.complete && !other_claims {
                 skipped.unclaimed_in_partial_sources += 1;
                 continue;
@@ -461,7 +470,9 @@ fn audit_record(
                     let ok = v.value.as_deref().is_some_and(|actual| same_version(claimed, actual));
                     if !ok {
                         let says = match &v.value {
-                            Some(actual) => format!("{} at {} says {actual}", v.file, commit.short()),
+                            Some(actual) => {
+                                format!("{} at {} says {actual}", v.file, commit.short())
+                            }
                             None => format!("{} holds no version at {}", v.file, commit.short()),
                         };
                         push(

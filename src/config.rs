@@ -170,10 +170,10 @@ const DEFAULT_CHANGE_ID: &str = r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})\s*$";
 
 /// Standards, algorithms and encodings spelled like ticket keys.
 const NOT_TICKETS: &[&str] = &[
-    "UTF", "UCS", "SHA", "MD", "ISO", "IEC", "CVE", "CWE", "GHSA", "RFC", "BCP", "STD", "PEP", "ECMA",
-    "GPL", "LGPL", "AGPL", "MPL", "CC", "BSD", "APACHE", "X86", "AMD", "ARM", "WIN", "POSIX", "IEEE",
-    "HTTP", "TLS", "SSL", "AES", "RSA", "DES", "CRC", "ANSI", "ASCII", "WCAG", "EN", "DIN", "JIS", "IPV",
-    "H", "MPEG", "P", "PKCS", "X", "ES", "UNI", "CP", "KOI", "TIS", "WINDOWS", "LATIN", "PY", "GO",
+    "UTF", "UCS", "SHA", "MD", "ISO", "IEC", "CVE", "CWE", "GHSA", "RFC", "BCP", "STD", "PEP", "ECMA", "GPL", "LGPL",
+    "AGPL", "MPL", "CC", "BSD", "APACHE", "X86", "AMD", "ARM", "WIN", "POSIX", "IEEE", "HTTP", "TLS", "SSL", "AES",
+    "RSA", "DES", "CRC", "ANSI", "ASCII", "WCAG", "EN", "DIN", "JIS", "IPV", "H", "MPEG", "P", "PKCS", "X", "ES",
+    "UNI", "CP", "KOI", "TIS", "WINDOWS", "LATIN", "PY", "GO",
 ];
 
 impl ChangePatterns {
@@ -231,7 +231,9 @@ impl ChangePatterns {
 /// Rejects standards and encodings that the default ticket pattern would
 /// otherwise take for keys: `UTF-8`, `SHA-1`, `ISO-8601`, `CVE-2021-1234`.
 fn plausible_ticket(id: &str, text: &str, end: usize) -> bool {
-    let Some((key, _)) = id.split_once('-') else { return true };
+    let Some((key, _)) = id.split_once('-') else {
+        return true;
+    };
     if id.starts_with('#') || id.starts_with('I') && !id.contains('-') {
         return true;
     }
@@ -326,8 +328,8 @@ impl Config {
     /// `head_file`). No file: the defaults.
     pub fn load(explicit: Option<&Path>, root: Option<&Path>, head_file: Option<String>) -> Result<Config> {
         if let Some(p) = explicit {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read configuration {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("cannot read configuration {}", p.display()))?;
             return Config::parse(&p.display().to_string(), &text);
         }
         if let Some(root) = root {
@@ -358,10 +360,7 @@ mod tests {
     fn default_patterns_find_team_ids_and_nothing_else() {
         let p = ChangePatterns::defaults();
         let msg = "AUTH-77: cache tokens (#4411)\n\nUses UTF-8 and SHA-1 per ISO-8601, fixes CVE-2021-1234 on X-11.\nRefs: BILL-31\nChange-Id: I0123456789abcdef0123456789abcdef01234567\n";
-        assert_eq!(
-            p.extract(msg),
-            ["AUTH-77", "#4411", "BILL-31", "I0123456789abcdef0123456789abcdef01234567"]
-        );
+        assert_eq!(p.extract(msg), ["AUTH-77", "#4411", "BILL-31", "I0123456789abcdef0123456789abcdef01234567"]);
         assert_eq!(p.extract("Merge pull request #12 from org/branch"), ["#12"]);
         assert!(p.extract("step #1 of 3, see issue #7, x86-64, SHA-256, UTF-16").is_empty());
         assert!(p.is_change_id("AUTH-77"));

@@ -53,8 +53,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use git2::{
-    build::CheckoutBuilder, Commit, Index, IndexEntry, IndexTime, Object, ObjectType, Oid,
-    Reference, Repository, RepositoryInitOptions, Signature, Time, Tree,
+    build::CheckoutBuilder, Commit, Index, IndexEntry, IndexTime, Object, ObjectType, Oid, Reference, Repository,
+    RepositoryInitOptions, Signature, Time, Tree,
 };
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -202,7 +202,9 @@ struct RecordFileSpec {
 /// What [`Scenario::materialize`] wrote.
 #[derive(Debug, Clone)]
 pub struct Materialized {
+    /// The scenario's folder: the repository and the record files are in it.
     pub root: PathBuf,
+    /// The repository's work tree.
     pub repo: PathBuf,
     /// label -> full commit id (40 hex)
     pub commits: BTreeMap<String, String>,
@@ -229,8 +231,7 @@ impl Materialized {
 impl Scenario {
     /// `name` is used in error messages (e.g. "fixtures/incident.toml").
     pub fn parse(name: &str, text: &str) -> Result<Scenario> {
-        let raw: RawScenario =
-            toml::from_str(text).with_context(|| format!("{name}: not a valid scenario"))?;
+        let raw: RawScenario = toml::from_str(text).with_context(|| format!("{name}: not a valid scenario"))?;
 
         let mut labels: HashMap<String, usize> = HashMap::new();
         let mut branches: BTreeMap<String, usize> = BTreeMap::new();
@@ -240,11 +241,7 @@ impl Scenario {
         }
         for (index, raw_commit) in raw.commits.into_iter().enumerate() {
             let label = raw_commit.id.clone();
-            let config = if index == 0 {
-                raw.config.as_deref()
-            } else {
-                None
-            };
+            let config = if index == 0 { raw.config.as_deref() } else { None };
             let spec = parse_commit(raw_commit, config, &labels, &branches)
                 .with_context(|| format!("{name}: commit `{label}`"))?;
             if labels.insert(label.clone(), index).is_some() {
@@ -273,23 +270,17 @@ impl Scenario {
         let mut record_paths = BTreeSet::new();
         for raw_file in raw.record_files {
             let path = raw_file.path.clone();
-            let spec = parse_record_file(raw_file, &labels)
-                .with_context(|| format!("{name}: record_file `{path}`"))?;
+            let spec = parse_record_file(raw_file, &labels).with_context(|| format!("{name}: record_file `{path}`"))?;
             if !record_paths.insert(path.clone()) {
                 bail!("{name}: record_file `{path}`: the path is used twice");
             }
             record_files.push(spec);
         }
 
-        Ok(Scenario {
-            name: name.to_owned(),
-            description: raw.description,
-            commits,
-            tags,
-            record_files,
-        })
+        Ok(Scenario { name: name.to_owned(), description: raw.description, commits, tags, record_files })
     }
 
+    /// The scenario's one-line description.
     pub fn description(&self) -> &str {
         &self.description
     }
@@ -298,30 +289,19 @@ impl Scenario {
     /// at the end with a forced checkout, index written) and the record files under root.
     pub fn materialize(&self, root: &Path) -> Result<Materialized> {
         let name = &self.name;
-        fs::create_dir_all(root)
-            .with_context(|| format!("{name}: cannot create {}", root.display()))?;
-        let root = root
-            .canonicalize()
-            .with_context(|| format!("{name}: cannot resolve {}", root.display()))?;
+        fs::create_dir_all(root).with_context(|| format!("{name}: cannot create {}", root.display()))?;
+        let root = root.canonicalize().with_context(|| format!("{name}: cannot resolve {}", root.display()))?;
         let repo_dir = root.join(REPO_DIR);
-        ensure!(
-            !repo_dir.exists(),
-            "{name}: {} already exists; materialize into an empty folder",
-            repo_dir.display()
-        );
-        let repo = init_repository(&repo_dir).with_context(|| {
-            format!(
-                "{name}: cannot create a repository at {}",
-                repo_dir.display()
-            )
-        })?;
+        ensure!(!repo_dir.exists(), "{name}: {} already exists; materialize into an empty folder", repo_dir.display());
+        let repo = init_repository(&repo_dir)
+            .with_context(|| format!("{name}: cannot create a repository at {}", repo_dir.display()))?;
         let git_dir = repo.path().to_path_buf();
 
         let mut oids: Vec<Oid> = Vec::with_capacity(self.commits.len());
         let mut shas: BTreeMap<String, String> = BTreeMap::new();
         for spec in &self.commits {
-            let oid = write_commit(&repo, spec, &oids, &shas)
-                .with_context(|| format!("{name}: commit `{}`", spec.label))?;
+            let oid =
+                write_commit(&repo, spec, &oids, &shas).with_context(|| format!("{name}: commit `{}`", spec.label))?;
             write_ref(&git_dir, &format!("refs/heads/{}", spec.branch), oid)
                 .with_context(|| format!("{name}: commit `{}`", spec.label))?;
             oids.push(oid);
@@ -340,17 +320,11 @@ impl Scenario {
         let mut record_files = Vec::with_capacity(self.record_files.len());
         for file in &self.record_files {
             let path = root.join(&file.path);
-            write_record_file(&path, file, &shas)
-                .with_context(|| format!("{name}: record_file `{}`", file.path))?;
+            write_record_file(&path, file, &shas).with_context(|| format!("{name}: record_file `{}`", file.path))?;
             record_files.push(path);
         }
 
-        Ok(Materialized {
-            root,
-            repo: repo_dir,
-            commits: shas,
-            record_files,
-        })
+        Ok(Materialized { root, repo: repo_dir, commits: shas, record_files })
     }
 
     fn write_tag(
@@ -366,17 +340,12 @@ impl Scenario {
             TagTargetKind::Commit => commit.as_object().clone(),
             TagTargetKind::Tree => commit.tree()?.into_object(),
             TagTargetKind::Blob(path) => {
-                let entry = commit.tree()?.get_path(Path::new(path)).with_context(|| {
-                    format!(
-                        "`{path}` is not in commit `{}`",
-                        self.commits[tag.target].label
-                    )
-                })?;
+                let entry = commit
+                    .tree()?
+                    .get_path(Path::new(path))
+                    .with_context(|| format!("`{path}` is not in commit `{}`", self.commits[tag.target].label))?;
                 let object = entry.to_object(repo)?;
-                ensure!(
-                    object.kind() == Some(ObjectType::Blob),
-                    "`{path}` is a folder, not a file"
-                );
+                ensure!(object.kind() == Some(ObjectType::Blob), "`{path}` is a folder, not a file");
                 object
             }
         };
@@ -404,10 +373,7 @@ fn parse_commit(
 ) -> Result<CommitSpec> {
     check_label(&raw.id)?;
     let branch = raw.branch.unwrap_or_else(|| MAIN.to_owned());
-    ensure!(
-        Reference::is_valid_name(&format!("refs/heads/{branch}")),
-        "`{branch}` is not a valid branch name"
-    );
+    ensure!(Reference::is_valid_name(&format!("refs/heads/{branch}")), "`{branch}` is not a valid branch name");
 
     let mut parents = Vec::with_capacity(1 + raw.merge.len());
     match (branches.get(&branch), &raw.from) {
@@ -424,10 +390,7 @@ fn parse_commit(
     }
     for name in &raw.merge {
         let parent = resolve(name, labels, branches)?;
-        ensure!(
-            !parents.contains(&parent),
-            "`merge` names `{name}`, which is already a parent of this commit"
-        );
+        ensure!(!parents.contains(&parent), "`merge` names `{name}`, which is already a parent of this commit");
         parents.push(parent);
     }
 
@@ -441,8 +404,7 @@ fn parse_commit(
         None => author_time,
     };
     let author_text = raw.author.as_deref().unwrap_or(DEFAULT_AUTHOR);
-    let author =
-        parse_person(author_text).with_context(|| format!("`author` = {author_text:?}"))?;
+    let author = parse_person(author_text).with_context(|| format!("`author` = {author_text:?}"))?;
 
     let mut files: Vec<(String, String)> = Vec::with_capacity(raw.files.len() + 1);
     if let Some(config) = config {
@@ -460,10 +422,7 @@ fn parse_commit(
     for path in &raw.delete {
         check_repo_path(path).with_context(|| format!("`delete`: path `{path}`"))?;
         ensure!(deleted.insert(path), "`delete` lists `{path}` twice");
-        ensure!(
-            !files.iter().any(|(p, _)| p == path),
-            "`{path}` is both in `files` and in `delete`"
-        );
+        ensure!(!files.iter().any(|(p, _)| p == path), "`{path}` is both in `files` and in `delete`");
     }
 
     Ok(CommitSpec {
@@ -485,11 +444,7 @@ fn parse_tag(
     labels: &HashMap<String, usize>,
     branches: &BTreeMap<String, usize>,
 ) -> Result<TagSpec> {
-    ensure!(
-        Reference::is_valid_name(&format!("refs/tags/{}", raw.name)),
-        "`{}` is not a valid tag name",
-        raw.name
-    );
+    ensure!(Reference::is_valid_name(&format!("refs/tags/{}", raw.name)), "`{}` is not a valid tag name", raw.name);
     let target = resolve(&raw.target, labels, branches).context("`target`")?;
     let kind = match raw.target_kind.as_deref() {
         None | Some("commit") => TagTargetKind::Commit,
@@ -505,21 +460,18 @@ fn parse_tag(
         },
     };
     if let Some(old) = &raw.moved_from {
-        let old_index = labels.get(old).copied().ok_or_else(|| {
-            anyhow!("`moved_from`: unknown label `{old}` (it must name a commit)")
-        })?;
-        ensure!(
-            old_index != target,
-            "`moved_from` = `{old}` is the tag's own target: the tag did not move"
-        );
+        let old_index = labels
+            .get(old)
+            .copied()
+            .ok_or_else(|| anyhow!("`moved_from`: unknown label `{old}` (it must name a commit)"))?;
+        ensure!(old_index != target, "`moved_from` = `{old}` is the tag's own target: the tag did not move");
     }
     let annotation = match (raw.message, raw.date) {
         (None, None) => None,
         (None, Some(_)) => bail!("`date` needs `message`: a lightweight tag has no date"),
         (Some(message), date) => {
             let message = normalize_message(&message).context("`message`")?;
-            expand(&message, |label| labels.get(label).map(|_| String::new()))
-                .context("`message`")?;
+            expand(&message, |label| labels.get(label).map(|_| String::new())).context("`message`")?;
             let when = match date {
                 Some(date) => parse_date(&date).with_context(|| format!("`date` = {date:?}"))?,
                 None => commits[target].committer_time,
@@ -527,64 +479,38 @@ fn parse_tag(
             Some((message, when))
         }
     };
-    Ok(TagSpec {
-        name: raw.name,
-        target,
-        kind,
-        annotation,
-    })
+    Ok(TagSpec { name: raw.name, target, kind, annotation })
 }
 
-fn parse_record_file(
-    raw: RawRecordFile,
-    labels: &HashMap<String, usize>,
-) -> Result<RecordFileSpec> {
+fn parse_record_file(raw: RawRecordFile, labels: &HashMap<String, usize>) -> Result<RecordFileSpec> {
     check_relative_path(&raw.path).context("`path`")?;
     let first = raw.path.split('/').next().unwrap_or_default();
-    ensure!(
-        first != REPO_DIR,
-        "record files live beside the repository, not inside `{REPO_DIR}/`"
-    );
+    ensure!(first != REPO_DIR, "record files live beside the repository, not inside `{REPO_DIR}/`");
     let mut file_names = BTreeSet::new();
     for (index, record) in raw.records.iter().enumerate() {
         let what = || format!("record #{}", index + 1);
         check_placeholders(record, labels).with_context(what)?;
         if raw.format == RecordFormat::Dir {
             let file_name = record_file_name(record, index).with_context(what)?;
-            ensure!(
-                file_names.insert(file_name.clone()),
-                "two records would both be written to `{file_name}`"
-            );
+            ensure!(file_names.insert(file_name.clone()), "two records would both be written to `{file_name}`");
         }
     }
-    Ok(RecordFileSpec {
-        path: raw.path,
-        format: raw.format,
-        records: raw.records,
-    })
+    Ok(RecordFileSpec { path: raw.path, format: raw.format, records: raw.records })
 }
 
 /// Looks a name up as a commit label, then as a branch (its current tip).
-fn resolve(
-    name: &str,
-    labels: &HashMap<String, usize>,
-    branches: &BTreeMap<String, usize>,
-) -> Result<usize> {
+fn resolve(name: &str, labels: &HashMap<String, usize>, branches: &BTreeMap<String, usize>) -> Result<usize> {
     labels
         .get(name)
         .or_else(|| branches.get(name))
         .copied()
-        .ok_or_else(|| {
-            anyhow!("unknown label or branch `{name}` (it must name an earlier commit or branch)")
-        })
+        .ok_or_else(|| anyhow!("unknown label or branch `{name}` (it must name an earlier commit or branch)"))
 }
 
 fn check_label(label: &str) -> Result<()> {
     ensure!(!label.is_empty(), "`id` is empty");
     ensure!(
-        label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')),
+        label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')),
         "`id` = {label:?}: use letters, digits, '-', '_', '.' and '/'"
     );
     Ok(())
@@ -593,10 +519,7 @@ fn check_label(label: &str) -> Result<()> {
 /// A path relative to some root: '/'-separated, no empty, `.` or `..` part.
 fn check_relative_path(path: &str) -> Result<()> {
     ensure!(!path.is_empty(), "the path is empty");
-    ensure!(
-        !path.contains('\\') && !path.contains('\0'),
-        "`{path}`: use '/' as separator"
-    );
+    ensure!(!path.contains('\\') && !path.contains('\0'), "`{path}`: use '/' as separator");
     for part in path.split('/') {
         ensure!(
             !part.is_empty() && part != "." && part != "..",
@@ -610,9 +533,7 @@ fn check_relative_path(path: &str) -> Result<()> {
 fn check_repo_path(path: &str) -> Result<()> {
     check_relative_path(path)?;
     ensure!(
-        !path
-            .split('/')
-            .any(|part| part.eq_ignore_ascii_case(".git")),
+        !path.split('/').any(|part| part.eq_ignore_ascii_case(".git")),
         "`{path}`: a path cannot go through `.git`"
     );
     Ok(())
@@ -620,25 +541,12 @@ fn check_repo_path(path: &str) -> Result<()> {
 
 fn parse_person(text: &str) -> Result<Person> {
     let text = text.trim();
-    let (name, rest) = text
-        .split_once('<')
-        .ok_or_else(|| anyhow!("expected \"Name <email>\""))?;
-    let email = rest
-        .strip_suffix('>')
-        .ok_or_else(|| anyhow!("expected \"Name <email>\""))?;
+    let (name, rest) = text.split_once('<').ok_or_else(|| anyhow!("expected \"Name <email>\""))?;
+    let email = rest.strip_suffix('>').ok_or_else(|| anyhow!("expected \"Name <email>\""))?;
     let (name, email) = (name.trim(), email.trim());
-    ensure!(
-        !name.is_empty() && !email.is_empty(),
-        "expected \"Name <email>\" with both parts"
-    );
-    ensure!(
-        !email.contains(['<', '>']) && !name.contains('>'),
-        "expected \"Name <email>\""
-    );
-    Ok(Person {
-        name: name.to_owned(),
-        email: email.to_owned(),
-    })
+    ensure!(!name.is_empty() && !email.is_empty(), "expected \"Name <email>\" with both parts");
+    ensure!(!email.contains(['<', '>']) && !name.contains('>'), "expected \"Name <email>\"");
+    Ok(Person { name: name.to_owned(), email: email.to_owned() })
 }
 
 /// Drops leading newlines and trailing whitespace, then ends with one "\n".
@@ -657,12 +565,7 @@ fn parse_date(text: &str) -> Result<When> {
         Ok(digits.parse()?)
     };
     let at = |index: usize, allowed: &[u8]| -> Result<()> {
-        ensure!(
-            text.as_bytes()
-                .get(index)
-                .is_some_and(|b| allowed.contains(b)),
-            SHAPE
-        );
+        ensure!(text.as_bytes().get(index).is_some_and(|b| allowed.contains(b)), SHAPE);
         Ok(())
     };
     let year = number(0, 4)?;
@@ -677,10 +580,7 @@ fn parse_date(text: &str) -> Result<When> {
     at(16, b":")?;
     let second = number(17, 19)?;
     let zone = text.get(19..).ok_or_else(|| anyhow!(SHAPE))?;
-    ensure!(
-        !zone.starts_with('.'),
-        "fractional seconds are not supported: git keeps whole seconds"
-    );
+    ensure!(!zone.starts_with('.'), "fractional seconds are not supported: git keeps whole seconds");
     let offset_minutes: i64 = match zone {
         "Z" | "z" => 0,
         _ => {
@@ -698,19 +598,10 @@ fn parse_date(text: &str) -> Result<When> {
         }
     };
     ensure!((1..=12).contains(&month), "month out of range");
-    ensure!(
-        (1..=days_in_month(year, month)).contains(&day),
-        "day out of range"
-    );
-    ensure!(
-        hour < 24 && minute < 60 && second < 60,
-        "time of day out of range"
-    );
+    ensure!((1..=days_in_month(year, month)).contains(&day), "day out of range");
+    ensure!(hour < 24 && minute < 60 && second < 60, "time of day out of range");
     let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    Ok(When {
-        seconds: local - offset_minutes * 60,
-        offset_minutes: i32::try_from(offset_minutes)?,
-    })
+    Ok(When { seconds: local - offset_minutes * 60, offset_minutes: i32::try_from(offset_minutes)? })
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -749,12 +640,9 @@ fn expand(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String>
             rest = &tail[1..];
             continue;
         };
-        let end = after
-            .find('}')
-            .ok_or_else(|| anyhow!("unterminated placeholder `{{{kind}:` in {text:?}"))?;
+        let end = after.find('}').ok_or_else(|| anyhow!("unterminated placeholder `{{{kind}:` in {text:?}"))?;
         let label = &after[..end];
-        let sha = lookup(label)
-            .ok_or_else(|| anyhow!("placeholder `{{{kind}:{label}}}`: unknown label `{label}`"))?;
+        let sha = lookup(label).ok_or_else(|| anyhow!("placeholder `{{{kind}:{label}}}`: unknown label `{label}`"))?;
         match kind {
             "sha" => out.push_str(&sha),
             _ => out.push_str(sha.get(..7).unwrap_or(&sha)),
@@ -769,27 +657,18 @@ fn check_placeholders(table: &toml::Table, labels: &HashMap<String, usize>) -> R
     expand_table(table, &|label| labels.get(label).map(|_| String::new())).map(|_| ())
 }
 
-fn expand_value(
-    value: &toml::Value,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<toml::Value> {
+fn expand_value(value: &toml::Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<toml::Value> {
     Ok(match value {
         toml::Value::String(text) => toml::Value::String(expand(text, lookup)?),
-        toml::Value::Array(items) => toml::Value::Array(
-            items
-                .iter()
-                .map(|item| expand_value(item, lookup))
-                .collect::<Result<_>>()?,
-        ),
+        toml::Value::Array(items) => {
+            toml::Value::Array(items.iter().map(|item| expand_value(item, lookup)).collect::<Result<_>>()?)
+        }
         toml::Value::Table(table) => toml::Value::Table(expand_table(table, lookup)?),
         other => other.clone(),
     })
 }
 
-fn expand_table(
-    table: &toml::Table,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<toml::Table> {
+fn expand_table(table: &toml::Table, lookup: &dyn Fn(&str) -> Option<String>) -> Result<toml::Table> {
     let mut out = toml::Table::new();
     for (key, value) in table {
         let value = expand_value(value, lookup).with_context(|| format!("key `{key}`"))?;
@@ -818,12 +697,7 @@ fn record_file_name(record: &toml::Table, index: usize) -> Result<String> {
 
 fn init_repository(repo_dir: &Path) -> Result<Repository> {
     let mut options = RepositoryInitOptions::new();
-    options
-        .bare(false)
-        .no_reinit(true)
-        .mkdir(true)
-        .external_template(false)
-        .initial_head(MAIN);
+    options.bare(false).no_reinit(true).mkdir(true).external_template(false).initial_head(MAIN);
     let repo = Repository::init_opts(repo_dir, &options)?;
     let git_dir = repo.path().to_path_buf();
     drop(repo);
@@ -836,17 +710,9 @@ fn init_repository(repo_dir: &Path) -> Result<Repository> {
     Ok(Repository::open(repo_dir)?)
 }
 
-fn write_commit(
-    repo: &Repository,
-    spec: &CommitSpec,
-    oids: &[Oid],
-    shas: &BTreeMap<String, String>,
-) -> Result<Oid> {
-    let parents: Vec<Commit<'_>> = spec
-        .parents
-        .iter()
-        .map(|&index| repo.find_commit(oids[index]))
-        .collect::<Result<_, _>>()?;
+fn write_commit(repo: &Repository, spec: &CommitSpec, oids: &[Oid], shas: &BTreeMap<String, String>) -> Result<Oid> {
+    let parents: Vec<Commit<'_>> =
+        spec.parents.iter().map(|&index| repo.find_commit(oids[index])).collect::<Result<_, _>>()?;
     let mut index = match parents.split_first() {
         None => Index::new()?,
         Some((first, [])) => {
@@ -858,9 +724,7 @@ fn write_commit(
     };
     for (path, content) in &spec.files {
         let blob = repo.blob(content.as_bytes())?;
-        index
-            .add(&index_entry(path, blob, content.len())?)
-            .with_context(|| format!("cannot add `{path}`"))?;
+        index.add(&index_entry(path, blob, content.len())?).with_context(|| format!("cannot add `{path}`"))?;
     }
     for path in &spec.delete {
         let as_path = Path::new(path);
@@ -868,24 +732,14 @@ fn write_commit(
             index.remove_path(as_path)?;
         } else {
             let prefix = format!("{path}/");
-            let in_folder = index
-                .iter()
-                .any(|entry| entry.path.starts_with(prefix.as_bytes()));
+            let in_folder = index.iter().any(|entry| entry.path.starts_with(prefix.as_bytes()));
             ensure!(in_folder, "cannot delete `{path}`: no such file or folder");
             index.remove_dir(as_path, 0)?;
         }
     }
     let tree = repo.find_tree(index.write_tree_to(repo)?)?;
-    let author = Signature::new(
-        &spec.author.name,
-        &spec.author.email,
-        &spec.author_time.time(),
-    )?;
-    let committer = Signature::new(
-        &spec.author.name,
-        &spec.author.email,
-        &spec.committer_time.time(),
-    )?;
+    let author = Signature::new(&spec.author.name, &spec.author.email, &spec.author_time.time())?;
+    let committer = Signature::new(&spec.author.name, &spec.author.email, &spec.committer_time.time())?;
     let message = expand(&spec.message, |label| shas.get(label).cloned())?;
     let parent_refs: Vec<&Commit<'_>> = parents.iter().collect();
     Ok(repo.commit(None, &author, &committer, &message, &tree, &parent_refs)?)
@@ -911,10 +765,7 @@ fn merge_parents(repo: &Repository, first: &Commit<'_>, extras: &[Commit<'_>]) -
             let mut paths = BTreeSet::new();
             for conflict in index.conflicts()? {
                 let conflict = conflict?;
-                for entry in [conflict.ancestor, conflict.our, conflict.their]
-                    .into_iter()
-                    .flatten()
-                {
+                for entry in [conflict.ancestor, conflict.our, conflict.their].into_iter().flatten() {
                     paths.insert(String::from_utf8_lossy(&entry.path).into_owned());
                 }
             }
@@ -954,16 +805,10 @@ fn index_entry(path: &str, id: Oid, size: usize) -> Result<IndexEntry> {
 
 /// Writes a loose ref file: no reflog, so no identity is looked up.
 fn write_ref(git_dir: &Path, name: &str, id: Oid) -> Result<()> {
-    ensure!(
-        Reference::is_valid_name(name),
-        "`{name}` is not a valid ref name"
-    );
-    let path = name
-        .split('/')
-        .fold(git_dir.to_path_buf(), |path, part| path.join(part));
+    ensure!(Reference::is_valid_name(name), "`{name}` is not a valid ref name");
+    let path = name.split('/').fold(git_dir.to_path_buf(), |path, part| path.join(part));
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the folder of {name}"))?;
+        fs::create_dir_all(parent).with_context(|| format!("cannot create the folder of {name}"))?;
     }
     fs::write(&path, format!("{id}\n")).with_context(|| format!("cannot write {name}"))
 }
@@ -974,24 +819,17 @@ fn checkout_head(repo: &Repository) -> Result<()> {
     Ok(())
 }
 
-fn write_record_file(
-    path: &Path,
-    file: &RecordFileSpec,
-    shas: &BTreeMap<String, String>,
-) -> Result<()> {
+fn write_record_file(path: &Path, file: &RecordFileSpec, shas: &BTreeMap<String, String>) -> Result<()> {
     let lookup = |label: &str| shas.get(label).cloned();
     let records = file
         .records
         .iter()
         .enumerate()
-        .map(|(index, record)| {
-            expand_table(record, &lookup).with_context(|| format!("record #{}", index + 1))
-        })
+        .map(|(index, record)| expand_table(record, &lookup).with_context(|| format!("record #{}", index + 1)))
         .collect::<Result<Vec<_>>>()?;
     let create_parent = |path: &Path| -> Result<()> {
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+            fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
         Ok(())
     };
@@ -1012,13 +850,11 @@ fn write_record_file(
             fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
         RecordFormat::Dir => {
-            fs::create_dir_all(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
             for (index, record) in records.iter().enumerate() {
                 let file_path = path.join(record_file_name(record, index)?);
                 let text = serde_json::to_string_pretty(&JsonTable(record))? + "\n";
-                fs::write(&file_path, text)
-                    .with_context(|| format!("cannot write {}", file_path.display()))?;
+                fs::write(&file_path, text).with_context(|| format!("cannot write {}", file_path.display()))?;
             }
         }
     }
@@ -1060,10 +896,7 @@ mod tests {
         for entry in fs::read_dir(&dir).expect("fixtures/ is readable") {
             let path = entry.expect("fixtures/ entry").path();
             if path.extension().is_some_and(|ext| ext == "toml") {
-                let name = format!(
-                    "fixtures/{}",
-                    path.file_name().expect("file name").to_string_lossy()
-                );
+                let name = format!("fixtures/{}", path.file_name().expect("file name").to_string_lossy());
                 let text = fs::read_to_string(&path).expect("fixture is readable");
                 out.push((name, text));
             }
@@ -1081,9 +914,7 @@ mod tests {
 
     fn build(scenario: &Scenario) -> (TempDir, Materialized) {
         let dir = TempDir::new().expect("temporary folder");
-        let built = scenario
-            .materialize(dir.path())
-            .expect("scenario materializes");
+        let built = scenario.materialize(dir.path()).expect("scenario materializes");
         (dir, built)
     }
 
@@ -1099,11 +930,7 @@ mod tests {
         let commit = repo.find_commit(id).expect("commit");
         let parent = commit.parent(0).expect("one parent");
         let diff = repo
-            .diff_tree_to_tree(
-                Some(&parent.tree().expect("tree")),
-                Some(&commit.tree().expect("tree")),
-                None,
-            )
+            .diff_tree_to_tree(Some(&parent.tree().expect("tree")), Some(&commit.tree().expect("tree")), None)
             .expect("diff");
         diff.patchid(None).expect("patch id")
     }
@@ -1121,30 +948,17 @@ date = "2023-01-02T03:04:05Z"
     #[test]
     fn every_fixture_parses_and_materializes() {
         let all = fixtures();
-        assert!(
-            all.len() >= 6,
-            "expected at least six fixtures, found {}",
-            all.len()
-        );
+        assert!(all.len() >= 6, "expected at least six fixtures, found {}", all.len());
         for (name, text) in all {
             let scenario = Scenario::parse(&name, &text).unwrap_or_else(|e| panic!("{e:#}"));
             assert!(!scenario.description().is_empty(), "{name}");
             let dir = TempDir::new().expect("temporary folder");
-            let built = scenario
-                .materialize(dir.path())
-                .unwrap_or_else(|e| panic!("{e:#}"));
+            let built = scenario.materialize(dir.path()).unwrap_or_else(|e| panic!("{e:#}"));
             let repo = Repository::open(&built.repo).expect("repository opens");
-            assert_eq!(
-                repo.head().expect("HEAD").name().ok(),
-                Some("refs/heads/main"),
-                "{name}"
-            );
+            assert_eq!(repo.head().expect("HEAD").name().ok(), Some("refs/heads/main"), "{name}");
             let statuses = repo.statuses(None).expect("status");
             assert!(statuses.is_empty(), "{name}: work tree is not clean");
-            assert!(
-                !repo.index().expect("index").is_empty(),
-                "{name}: empty index"
-            );
+            assert!(!repo.index().expect("index").is_empty(), "{name}: empty index");
             assert!(built.commits.values().all(|sha| sha.len() == 40));
             assert!(!built.record_files.is_empty(), "{name}: no record file");
         }
@@ -1158,11 +972,7 @@ date = "2023-01-02T03:04:05Z"
             let (_second_dir, second) = build(&scenario);
             assert_eq!(first.commits, second.commits, "{name}");
             for (a, b) in first.record_files.iter().zip(&second.record_files) {
-                assert_eq!(
-                    fs::read(a).expect("record file"),
-                    fs::read(b).expect("record file"),
-                    "{name}"
-                );
+                assert_eq!(fs::read(a).expect("record file"), fs::read(b).expect("record file"), "{name}");
             }
         }
     }
@@ -1173,9 +983,7 @@ date = "2023-01-02T03:04:05Z"
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
         let tag_commit = |name: &str| -> Oid {
-            let reference = repo
-                .find_reference(&format!("refs/tags/{name}"))
-                .expect("tag exists");
+            let reference = repo.find_reference(&format!("refs/tags/{name}")).expect("tag exists");
             let tag = reference.peel_to_tag().expect("annotated tag");
             assert!(tag.tagger().is_some(), "{name} is annotated");
             reference.peel_to_commit().expect("peels to a commit").id()
@@ -1185,17 +993,10 @@ date = "2023-01-02T03:04:05Z"
         assert_eq!(march_14, oid(&built, "web-12"));
         assert_eq!(march_28, oid(&built, "bill-31"));
         let auth_77 = oid(&built, "auth-77");
-        let contains = |tip: Oid, commit: Oid| {
-            tip == commit || repo.graph_descendant_of(tip, commit).expect("graph walk")
-        };
-        assert!(
-            !contains(march_14, auth_77),
-            "auth-77 must not be in v2023.03.14"
-        );
-        assert!(
-            contains(march_28, auth_77),
-            "auth-77 must be in v2023.03.28"
-        );
+        let contains =
+            |tip: Oid, commit: Oid| tip == commit || repo.graph_descendant_of(tip, commit).expect("graph walk");
+        assert!(!contains(march_14, auth_77), "auth-77 must not be in v2023.03.14");
+        assert!(contains(march_28, auth_77), "auth-77 must be in v2023.03.28");
 
         let head = repo.head().expect("HEAD");
         assert_eq!(head.name().ok(), Some("refs/heads/main"));
@@ -1204,9 +1005,7 @@ date = "2023-01-02T03:04:05Z"
         let merge = repo.find_commit(oid(&built, "merge-auth")).expect("merge");
         let parents: Vec<Oid> = merge.parent_ids().collect();
         assert_eq!(parents, vec![oid(&built, "web-12"), auth_77]);
-        let branch = repo
-            .find_reference("refs/heads/auth-token-cache")
-            .expect("branch");
+        let branch = repo.find_reference("refs/heads/auth-token-cache").expect("branch");
         assert_eq!(branch.target(), Some(auth_77));
 
         let auth_77_commit = repo.find_commit(auth_77).expect("commit");
@@ -1219,23 +1018,15 @@ date = "2023-01-02T03:04:05Z"
             )
         );
         assert_eq!(auth_77_commit.author().name().ok(), Some("Noor Haddad"));
-        assert_eq!(
-            auth_77_commit.author().email().ok(),
-            Some("noor@example.com")
-        );
+        assert_eq!(auth_77_commit.author().email().ok(), Some("noor@example.com"));
         assert_eq!(auth_77_commit.time().seconds(), 1_678_376_400);
 
-        let version =
-            fs::read_to_string(built.repo.join("services/auth/VERSION")).expect("work tree file");
+        let version = fs::read_to_string(built.repo.join("services/auth/VERSION")).expect("work tree file");
         assert_eq!(version, "2.4.1\n");
         let config = fs::read_to_string(built.repo.join("shipcheck.toml")).expect("config");
         assert!(config.contains("[components.auth]"));
         let init = repo.find_commit(oid(&built, "init")).expect("init");
-        assert!(init
-            .tree()
-            .expect("tree")
-            .get_name("shipcheck.toml")
-            .is_some());
+        assert!(init.tree().expect("tree").get_name("shipcheck.toml").is_some());
     }
 
     #[test]
@@ -1243,11 +1034,7 @@ date = "2023-01-02T03:04:05Z"
         let scenario = fixture("incident.toml");
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
-        let tag = repo
-            .find_reference("refs/tags/v2023.03.28")
-            .expect("tag")
-            .peel_to_tag()
-            .expect("annotated");
+        let tag = repo.find_reference("refs/tags/v2023.03.28").expect("tag").peel_to_tag().expect("annotated");
         assert_eq!(tag.message().ok().flatten(), Some("Release 2023-03-28\n"));
         let tagger = tag.tagger().expect("tagger");
         assert_eq!(tagger.name().ok(), Some("Ivo Petrov"));
@@ -1263,14 +1050,10 @@ date = "2023-01-02T03:04:05Z"
             for path in &built.record_files {
                 assert!(path.is_absolute(), "{name}: {}", path.display());
                 let text = fs::read_to_string(path).expect("record file exists");
-                assert!(
-                    !text.contains("{sha:") && !text.contains("{short:"),
-                    "{name}"
-                );
+                assert!(!text.contains("{sha:") && !text.contains("{short:"), "{name}");
                 let mut records = 0;
                 for line in text.lines() {
-                    let value: serde_json::Value =
-                        serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: {e}"));
                     assert!(value.is_object(), "{name}: {line}");
                     if let Some(commit) = value.get("commit").and_then(|c| c.as_str()) {
                         assert!(built.commits.values().any(|sha| sha == commit), "{name}");
@@ -1298,10 +1081,7 @@ date = "2023-01-02T03:04:05Z"
         let scenario = fixture("backport.toml");
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
-        for (original, backport) in [
-            ("auth-90", "auth-90-backport"),
-            ("bill-7", "bill-7-backport"),
-        ] {
+        for (original, backport) in [("auth-90", "auth-90-backport"), ("bill-7", "bill-7-backport")] {
             assert_ne!(built.sha(original), built.sha(backport));
             assert_eq!(
                 patch_id(&repo, oid(&built, original)),
@@ -1309,28 +1089,16 @@ date = "2023-01-02T03:04:05Z"
                 "{backport} must have the patch of {original}"
             );
         }
-        let picked = repo
-            .find_commit(oid(&built, "auth-90-backport"))
-            .expect("commit");
+        let picked = repo.find_commit(oid(&built, "auth-90-backport")).expect("commit");
         let message = picked.message().expect("utf-8 message");
-        assert!(message.ends_with(&format!(
-            "(cherry picked from commit {})\n",
-            built.sha("auth-90")
-        )));
+        assert!(message.ends_with(&format!("(cherry picked from commit {})\n", built.sha("auth-90"))));
         assert!(picked.committer().when().seconds() > picked.author().when().seconds());
-        let manual = repo
-            .find_commit(oid(&built, "bill-7-backport"))
-            .expect("commit");
+        let manual = repo.find_commit(oid(&built, "bill-7-backport")).expect("commit");
         assert!(!manual.message().expect("utf-8").contains("cherry picked"));
-        let release_tip = repo
-            .find_reference("refs/heads/release/2.4")
-            .expect("release branch")
-            .target()
-            .expect("direct ref");
+        let release_tip =
+            repo.find_reference("refs/heads/release/2.4").expect("release branch").target().expect("direct ref");
         assert_eq!(release_tip, oid(&built, "bill-7-backport"));
-        assert!(!repo
-            .graph_descendant_of(release_tip, oid(&built, "auth-90"))
-            .expect("graph walk"));
+        assert!(!repo.graph_descendant_of(release_tip, oid(&built, "auth-90")).expect("graph walk"));
     }
 
     #[test]
@@ -1339,10 +1107,7 @@ date = "2023-01-02T03:04:05Z"
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
         let revert = repo.find_commit(oid(&built, "revert-80")).expect("commit");
-        assert!(revert
-            .message()
-            .expect("utf-8")
-            .contains(&format!("This reverts commit {}.", built.sha("auth-80"))));
+        assert!(revert.message().expect("utf-8").contains(&format!("This reverts commit {}.", built.sha("auth-80"))));
         let tree = revert.tree().expect("tree");
         assert!(tree.get_path(Path::new("services/auth/flows")).is_err());
         assert!(tree.get_path(Path::new("services/auth/token.py")).is_ok());
@@ -1350,11 +1115,7 @@ date = "2023-01-02T03:04:05Z"
         let auth_path = Path::new("services/auth");
         assert_eq!(
             tree.get_path(auth_path).expect("auth").id(),
-            init.tree()
-                .expect("tree")
-                .get_path(auth_path)
-                .expect("auth")
-                .id(),
+            init.tree().expect("tree").get_path(auth_path).expect("auth").id(),
             "the revert restores auth exactly"
         );
         assert!(!built.repo.join("services/auth/flows").exists());
@@ -1365,12 +1126,7 @@ date = "2023-01-02T03:04:05Z"
         let scenario = fixture("moved-tag.toml");
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
-        let target = repo
-            .find_reference("refs/tags/v1.1")
-            .expect("tag")
-            .peel_to_commit()
-            .expect("commit")
-            .id();
+        let target = repo.find_reference("refs/tags/v1.1").expect("tag").peel_to_commit().expect("commit").id();
         assert_eq!(target, oid(&built, "auth-82"));
         let records = fs::read_to_string(&built.record_files[0]).expect("records");
         assert!(records.contains(built.sha("auth-81")));
@@ -1451,10 +1207,7 @@ files = { "base.txt" = "merged\n" }
         for path in ["a/one.txt", "b.txt", "base.txt"] {
             assert!(tree.get_path(Path::new(path)).is_ok(), "{path}");
         }
-        assert_eq!(
-            fs::read_to_string(built.repo.join("base.txt")).expect("file"),
-            "merged\n"
-        );
+        assert_eq!(fs::read_to_string(built.repo.join("base.txt")).expect("file"), "merged\n");
     }
 
     #[test]
@@ -1481,10 +1234,7 @@ date = "2023-01-03T00:00:00Z"
             + "[[record_file]]\npath = \"r.jsonl\"\nformat = \"jsonl\"\n\
                [[record_file.records]]\ncommit = \"{sha:ghost}\"\n";
         let error = err_text(Scenario::parse("bad.toml", &text));
-        assert!(
-            error.contains("ghost") && error.contains("r.jsonl"),
-            "{error}"
-        );
+        assert!(error.contains("ghost") && error.contains("r.jsonl"), "{error}");
 
         // A message can only name earlier commits.
         let text = MINIMAL.replace("ONE-1: first", "ONE-1: see {short:one}");
@@ -1496,10 +1246,7 @@ date = "2023-01-03T00:00:00Z"
     fn unknown_keys_are_errors() {
         let text = MINIMAL.replace("date =", "colour = \"red\"\ndate =");
         let error = err_text(Scenario::parse("keys.toml", &text));
-        assert!(
-            error.contains("keys.toml") && error.contains("colour"),
-            "{error}"
-        );
+        assert!(error.contains("keys.toml") && error.contains("colour"), "{error}");
         let text = format!("{MINIMAL}\n[[tag]]\nname = \"v1\"\ntarget = \"one\"\nsigned = true\n");
         let error = err_text(Scenario::parse("keys.toml", &text));
         assert!(error.contains("signed"), "{error}");
@@ -1538,10 +1285,7 @@ date = "2023-01-03T00:00:00Z"
         ];
         for (text, expected) in cases {
             let error = err_text(Scenario::parse("bad.toml", &text));
-            assert!(
-                error.contains(expected),
-                "expected {expected:?} in: {error}"
-            );
+            assert!(error.contains(expected), "expected {expected:?} in: {error}");
         }
         // A file that is not there cannot be deleted; the error names the commit.
         let text = MINIMAL.to_owned()
@@ -1549,10 +1293,7 @@ date = "2023-01-03T00:00:00Z"
         let scenario = Scenario::parse("bad.toml", &text).expect("parses");
         let dir = TempDir::new().expect("temporary folder");
         let error = err_text(scenario.materialize(dir.path()));
-        assert!(
-            error.contains("`gone`") && error.contains("missing.txt"),
-            "{error}"
-        );
+        assert!(error.contains("`gone`") && error.contains("missing.txt"), "{error}");
     }
 
     #[test]
@@ -1585,21 +1326,14 @@ delete = ["deep"]
         let scenario = Scenario::parse("details.toml", text).expect("parses");
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
-        assert_eq!(
-            repo.head().expect("HEAD").name().ok(),
-            Some("refs/heads/main")
-        );
+        assert_eq!(repo.head().expect("HEAD").name().ok(), Some("refs/heads/main"));
         let side = repo.find_commit(oid(&built, "side")).expect("commit");
         assert_eq!(side.author().when().seconds(), 1_678_782_600);
         assert_eq!(side.author().when().offset_minutes(), 120);
         assert_eq!(side.committer().when().offset_minutes(), -330);
         assert_eq!(side.committer().name().ok(), Some("Ada Lovelace"));
         let main = repo.find_commit(oid(&built, "main-1")).expect("commit");
-        assert_eq!(
-            side.parent_count(),
-            0,
-            "a new branch without `from` starts at a root"
-        );
+        assert_eq!(side.parent_count(), 0, "a new branch without `from` starts at a root");
         assert_eq!(main.parent_ids().collect::<Vec<_>>(), vec![side.id()]);
         assert_eq!(
             main.message().ok(),
@@ -1628,11 +1362,7 @@ delete = ["deep"]
         let (_dir, built) = build(&scenario);
         let repo = Repository::open(&built.repo).expect("repository opens");
         let one = repo.find_commit(oid(&built, "one")).expect("commit");
-        assert!(one
-            .tree()
-            .expect("tree")
-            .get_path(Path::new("x/y/a.txt"))
-            .is_ok());
+        assert!(one.tree().expect("tree").get_path(Path::new("x/y/a.txt")).is_ok());
         let two = repo.find_commit(oid(&built, "two")).expect("commit");
         let tree = two.tree().expect("tree");
         assert_eq!(tree.len(), 1);
@@ -1661,41 +1391,24 @@ target_kind = "blob:a.txt"
         let repo = Repository::open(&built.repo).expect("repository opens");
         let one = repo.find_commit(oid(&built, "one")).expect("commit");
         let light = repo.find_reference("refs/tags/light").expect("tag");
-        assert_eq!(
-            light.target(),
-            Some(one.id()),
-            "lightweight: the ref names the commit"
-        );
-        let on_tree = repo
-            .find_reference("refs/tags/on-tree")
-            .expect("tag")
-            .peel_to_tag()
-            .expect("annotated");
+        assert_eq!(light.target(), Some(one.id()), "lightweight: the ref names the commit");
+        let on_tree = repo.find_reference("refs/tags/on-tree").expect("tag").peel_to_tag().expect("annotated");
         assert_eq!(on_tree.target_type(), Some(ObjectType::Tree));
         assert_eq!(on_tree.target_id(), one.tree_id());
         assert_eq!(
             on_tree.message().ok().flatten(),
             Some(format!("Points at a tree {}\n", &built.sha("one")[..7]).as_str())
         );
-        assert_eq!(
-            on_tree.tagger().expect("tagger").when().seconds(),
-            one.time().seconds()
-        );
+        assert_eq!(on_tree.tagger().expect("tagger").when().seconds(), one.time().seconds());
         let on_blob = repo.find_reference("refs/tags/on-blob").expect("tag");
-        let blob = repo
-            .find_blob(on_blob.target().expect("direct"))
-            .expect("a blob");
+        let blob = repo.find_blob(on_blob.target().expect("direct")).expect("a blob");
         assert_eq!(blob.content(), b"a\n");
 
-        let bad = MINIMAL.to_owned()
-            + "[[tag]]\nname = \"bad\"\ntarget = \"one\"\ntarget_kind = \"blob:nope.txt\"\n";
+        let bad = MINIMAL.to_owned() + "[[tag]]\nname = \"bad\"\ntarget = \"one\"\ntarget_kind = \"blob:nope.txt\"\n";
         let scenario = Scenario::parse("tags.toml", &bad).expect("parses");
         let dir = TempDir::new().expect("temporary folder");
         let error = err_text(scenario.materialize(dir.path()));
-        assert!(
-            error.contains("`bad`") && error.contains("nope.txt"),
-            "{error}"
-        );
+        assert!(error.contains("`bad`") && error.contains("nope.txt"), "{error}");
     }
 
     #[test]
@@ -1737,8 +1450,7 @@ commit = "{sha:one}"
         let dir = &built.record_files[1];
         assert!(dir.is_dir());
         let named: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(dir.join("prod-1.json")).expect("file"))
-                .expect("JSON");
+            serde_json::from_str(&fs::read_to_string(dir.join("prod-1.json")).expect("file")).expect("JSON");
         assert_eq!(named["commit"], sha);
         assert!(dir.join("record-2.json").is_file());
     }
@@ -1775,17 +1487,11 @@ files = { "m.txt" = "m\n" }
         assert_eq!(parse_date("1970-01-01T00:00:00Z").expect("date").seconds, 0);
         assert_eq!(
             parse_date("2023-03-14T08:30:00Z").expect("date"),
-            When {
-                seconds: 1_678_782_600,
-                offset_minutes: 0
-            }
+            When { seconds: 1_678_782_600, offset_minutes: 0 }
         );
         assert_eq!(
             parse_date("2024-02-29T01:00:00+01:00").expect("date"),
-            When {
-                seconds: 1_709_164_800,
-                offset_minutes: 60
-            }
+            When { seconds: 1_709_164_800, offset_minutes: 60 }
         );
         assert!(parse_date("2023-02-29T00:00:00Z").is_err());
         assert!(parse_date("2023-03-14T08:30:00.5Z").is_err());

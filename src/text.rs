@@ -16,7 +16,8 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Whether a character could change what a terminal or a reader shows:
 /// C0 and C1 controls, DEL, and the Unicode bidirectional overrides.
 pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Escapes every unsafe character as `\u{..}` (and `\n`, `\r`, `\t` as

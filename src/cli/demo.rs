@@ -71,7 +71,8 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
                     built.repo.display(),
                     log.display()
                 ),
-                None => "\nRun `shipcheck demo --keep DIR` to keep the repository and records and explore them.\n".to_string(),
+                None => "\nRun `shipcheck demo --keep DIR` to keep the repository and records and explore them.\n"
+                    .to_string(),
             };
             out.extend(kept.into_bytes());
         }

@@ -132,9 +132,9 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
         (Some(id), _, _) => id,
         (None, Some(r), _) => r.clone(),
         (None, None, Some(c)) => c.chars().take(12).collect(),
-        (None, None, None) => bail!(
-            "{origin}: the record names neither a commit nor a release, so there is nothing to check it against"
-        ),
+        (None, None, None) => {
+            bail!("{origin}: the record names neither a commit nor a release, so there is nothing to check it against")
+        }
     };
     if release.is_none() && commit.is_none() {
         bail!("{origin}: record {id:?} names neither a commit nor a release, so there is nothing to check it against");
@@ -184,7 +184,8 @@ pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Ve
     for (p, name) in files {
         let bytes = std::fs::read(&p).with_context(|| format!("cannot read record file {name}"))?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
-            let (line, col) = crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
+            let (line, col) =
+                crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
             anyhow::anyhow!("{name}:{line}:{col}: the file is not valid UTF-8")
         })?;
         for (raw, line) in parse_records(&name, text)? {

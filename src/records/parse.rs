@@ -196,7 +196,10 @@ mod tests {
     fn reads_each_shape_with_lines() {
         let arr = "[\n  {\"id\": \"a\", \"commit\": \"x\"},\n\n  {\"id\": \"b\", \"commit\": \"y\",\n   \"components\": [\"web\", {\"name\": \"auth\", \"version\": \"2\"}]}\n]";
         let r = parse_records("a.json", arr).unwrap();
-        assert_eq!(r.iter().map(|(r, l)| (r.id.clone().unwrap(), *l)).collect::<Vec<_>>(), [("a".into(), 2), ("b".into(), 4)]);
+        assert_eq!(
+            r.iter().map(|(r, l)| (r.id.clone().unwrap(), *l)).collect::<Vec<_>>(),
+            [("a".into(), 2), ("b".into(), 4)]
+        );
         let comps = r[1].0.components.clone().unwrap();
         assert_eq!(comps[1], ClaimedComponent { name: "auth".into(), version: Some("2".into()) });
         let jsonl = "{\"id\": \"a\", \"commit\": \"x\"}\n\n{\"id\": \"b\", \"commit\": \"y\"}\n";
@@ -209,7 +212,8 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_column() {
-        let e = parse_records("d.jsonl", "{\"id\": \"a\", \"commit\": \"x\"}\n{\"id\": \"b\", \"chnages\": []}\n").unwrap_err();
+        let e = parse_records("d.jsonl", "{\"id\": \"a\", \"commit\": \"x\"}\n{\"id\": \"b\", \"chnages\": []}\n")
+            .unwrap_err();
         let s = e.to_string();
         assert!(s.starts_with("d.jsonl:2:"), "{s}");
         assert!(s.contains("unknown field `chnages`"), "{s}");

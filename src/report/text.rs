@@ -42,9 +42,7 @@ impl Style {
 }
 
 fn when(t: &Option<String>) -> String {
-    t.as_deref()
-        .and_then(|t| Timestamp::parse(t).ok())
-        .map_or_else(|| "(no date)".to_string(), |t| t.human())
+    t.as_deref().and_then(|t| Timestamp::parse(t).ok()).map_or_else(|| "(no date)".to_string(), |t| t.human())
 }
 
 /// Id, date, release/commit and comparison of a record line, escaped.
@@ -85,11 +83,8 @@ pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Re
             writeln!(out)?;
         }
         env = Some(r.environment.as_str());
-        let mine: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.record == r.id && f.environment == r.environment)
-            .collect();
+        let mine: Vec<&Finding> =
+            report.findings.iter().filter(|f| f.record == r.id && f.environment == r.environment).collect();
         let verdict = match mine.iter().map(|f| f.severity).max() {
             None => style.paint("32", "ok"),
             Some(s) => {
@@ -101,11 +96,7 @@ pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Re
                 }
             }
         };
-        writeln!(
-            out,
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-            cell[0], cell[1], cell[2], cell[3], verdict
-        )?;
+        writeln!(out, "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}", cell[0], cell[1], cell[2], cell[3], verdict)?;
         let mut mine = mine;
         mine.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let kind_w = mine.iter().map(|f| f.kind.as_str().len()).max().unwrap_or(0);
@@ -141,7 +132,10 @@ pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Re
     let k = &s.skipped;
     let mut notes = Vec::new();
     if k.records_without_changes > 0 {
-        notes.push(format!("{} no `changes` (change checks skipped)", plural(k.records_without_changes, "record has", "records have")));
+        notes.push(format!(
+            "{} no `changes` (change checks skipped)",
+            plural(k.records_without_changes, "record has", "records have")
+        ));
     }
     if k.records_without_components > 0 {
         notes.push(format!(
@@ -156,7 +150,10 @@ pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Re
         ));
     }
     if k.versions_unchecked > 0 {
-        notes.push(format!("{} unchecked (no version file)", plural(k.versions_unchecked, "claimed version", "claimed versions")));
+        notes.push(format!(
+            "{} unchecked (no version file)",
+            plural(k.versions_unchecked, "claimed version", "claimed versions")
+        ));
     }
     for n in notes {
         writeln!(out, "  note: {n}")?;

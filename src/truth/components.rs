@@ -182,7 +182,10 @@ mod tests {
     fn reads_versions_by_file_kind() {
         assert_eq!(parse_version("a/VERSION", "\n2.4.0\n").as_deref(), Some("2.4.0"));
         assert_eq!(parse_version("package.json", r#"{"name":"x","version":"5.2.0"}"#).as_deref(), Some("5.2.0"));
-        assert_eq!(parse_version("b/Cargo.toml", "[package]\nname='b'\nversion = \"1.9.0\"\n").as_deref(), Some("1.9.0"));
+        assert_eq!(
+            parse_version("b/Cargo.toml", "[package]\nname='b'\nversion = \"1.9.0\"\n").as_deref(),
+            Some("1.9.0")
+        );
         assert_eq!(parse_version("Cargo.toml", "[workspace.package]\nversion = \"0.3.0\"\n").as_deref(), Some("0.3.0"));
         assert_eq!(parse_version("pyproject.toml", "[tool.poetry]\nversion = \"3.1\"\n").as_deref(), Some("3.1"));
         assert_eq!(parse_version("pyproject.toml", "[project]\nversion = \"3.2\"\n").as_deref(), Some("3.2"));

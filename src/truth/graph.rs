@@ -341,10 +341,7 @@ impl Graph {
         if depth > 8 {
             return None;
         }
-        self.reverts_of(c)
-            .iter()
-            .copied()
-            .find(|&r| reach.get(r) && self.reverted_in(r, reach, depth + 1).is_none())
+        self.reverts_of(c).iter().copied().find(|&r| reach.get(r) && self.reverted_in(r, reach, depth + 1).is_none())
     }
 
     /// Nodes whose author time equals `t` (candidates for patch-id equivalence).

@@ -238,6 +238,10 @@ pub struct Options {
     pub files_for: Vec<usize>,
 }
 
+/// A record's refs resolved: the commit to check with the annotated tag's
+/// time, the problems found, and why there is no commit when there is none.
+pub type Resolution = (Option<(Oid, Option<i64>)>, Vec<RefProblem>, Option<String>);
+
 /// Reads the truth of one history.
 pub struct Reader<'r> {
     repo: &'r Repo,
@@ -276,7 +280,7 @@ impl<'r> Reader<'r> {
     }
 
     /// Resolves a record's refs: the commit to check, and any problems.
-    pub fn resolve(&self, r: &Record) -> (Option<(Oid, Option<i64>)>, Vec<RefProblem>, Option<String>) {
+    pub fn resolve(&self, r: &Record) -> Resolution {
         let mut problems = Vec::new();
         let by_release = r.release.as_ref().map(|rel| (rel, self.repo.resolve_release(rel)));
         let by_commit = r.commit.as_ref().map(|c| (c, self.repo.resolve_commit(c)));
@@ -606,8 +610,12 @@ impl<'r> Reader<'r> {
     /// commits made closest after it.
     fn equivalents(&self, graph: &Graph, oid: Oid) -> Result<Vec<u32>> {
         let mut eq = graph.trailer_equivalents(oid);
-        let Some(me) = graph.node_of(oid) else { return Ok(eq) };
-        let Some(my_patch) = self.patch_id(oid)? else { return Ok(eq) };
+        let Some(me) = graph.node_of(oid) else {
+            return Ok(eq);
+        };
+        let Some(my_patch) = self.patch_id(oid)? else {
+            return Ok(eq);
+        };
         let node = graph.node(me);
         let mut candidates: Vec<u32> =
             graph.same_author_time(node.author_time, &node.subject).into_iter().filter(|c| *c != me).collect();
@@ -619,7 +627,10 @@ impl<'r> Reader<'r> {
             candidates = later;
         }
         for c in candidates {
-            if !eq.contains(&c) && graph.node(c).parents.len() <= 1 && self.patch_id(graph.node(c).oid)? == Some(my_patch) {
+            if !eq.contains(&c)
+                && graph.node(c).parents.len() <= 1
+                && self.patch_id(graph.node(c).oid)? == Some(my_patch)
+            {
                 eq.push(c);
             }
         }

@@ -36,14 +36,15 @@ impl Repo {
         // cost of tree-heavy work and git itself does not do it on reads.
         // SAFETY-free: a process-wide libgit2 option.
         git2::opts::strict_hash_verification(false);
-        let git = Repository::open_ext(path, RepositoryOpenFlags::empty(), std::iter::empty::<&Path>())
-            .map_err(|e| match e.code() {
+        let git = Repository::open_ext(path, RepositoryOpenFlags::empty(), std::iter::empty::<&Path>()).map_err(
+            |e| match e.code() {
                 ErrorCode::NotFound => anyhow!(
                     "{} is not in a git repository (no .git found here or in any parent folder); pass --repo PATH",
                     path.display()
                 ),
                 _ => anyhow!("cannot open the repository at {}: {}", path.display(), e.message()),
-            })?;
+            },
+        )?;
         if git.is_shallow() {
             bail!(
                 "the repository at {} is a shallow clone: its history is cut off, so shipcheck cannot tell what a deploy added. \
@@ -94,7 +95,12 @@ impl Repo {
         for _ in 0..16 {
             let obj = match self.git.find_object(oid, None) {
                 Ok(o) => o,
-                Err(e) => return Resolved::Missing(format!("tag {name} points to {oid}, which cannot be read: {}", e.message())),
+                Err(e) => {
+                    return Resolved::Missing(format!(
+                        "tag {name} points to {oid}, which cannot be read: {}",
+                        e.message()
+                    ))
+                }
             };
             match obj.kind() {
                 Some(ObjectType::Tag) => {
@@ -170,10 +176,7 @@ impl Repo {
         if entry.kind() != Some(ObjectType::Blob) {
             return Ok(None);
         }
-        let blob = self
-            .git
-            .find_blob(entry.id())
-            .with_context(|| format!("cannot read {path} at {commit}"))?;
+        let blob = self.git.find_blob(entry.id()).with_context(|| format!("cannot read {path} at {commit}"))?;
         Ok(Some(blob.content().to_vec()))
     }
 }

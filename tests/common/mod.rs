@@ -75,8 +75,9 @@ pub struct Run {
 impl Run {
     /// The standard output as JSON.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {:?} is not JSON ({e}):\n{}\nstderr:\n{}", self.args, self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("stdout of {:?} is not JSON ({e}):\n{}\nstderr:\n{}", self.args, self.stdout, self.stderr)
+        })
     }
     /// Asserts the exit code, printing everything when it differs.
     pub fn expect(&self, code: i32) -> &Run {

@@ -16,7 +16,8 @@ fn record(id: &str, components: Option<&[&str]>, changes: Option<&[&str]>) -> Re
         release: None,
         commit: Some(format!("{id}-sha")),
         deployed_at: Some(Timestamp(1_000_000)),
-        components: components.map(|c| c.iter().map(|n| ClaimedComponent { name: n.to_string(), version: None }).collect()),
+        components: components
+            .map(|c| c.iter().map(|n| ClaimedComponent { name: n.to_string(), version: None }).collect()),
         changes: changes.map(|c| c.iter().map(|s| s.to_string()).collect()),
         kind: RecordKind::Deploy,
         origin: Origin { file: "log.jsonl".into(), line: 1 },
@@ -74,10 +75,7 @@ fn incident() -> (History, Truth) {
     };
     let mut d1 = deploy("b", Some(0), vec![comp("auth", false), comp("web", true), comp("billing", false)]);
     d1.introduced = vec![Shipped { change: "WEB-1".into(), commits: vec!["w".into()] }];
-    d1.claims = vec![
-        claim("WEB-1", ClaimState::Contained { by: "w".into() }),
-        claim("AUTH-7", ClaimState::Absent),
-    ];
+    d1.claims = vec![claim("WEB-1", ClaimState::Contained { by: "w".into() }), claim("AUTH-7", ClaimState::Absent)];
     let mut d2 = deploy("c", Some(1), vec![comp("auth", true), comp("web", false), comp("billing", true)]);
     d2.introduced = vec![
         Shipped { change: "AUTH-7".into(), commits: vec!["a".into()] },
@@ -85,9 +83,16 @@ fn incident() -> (History, Truth) {
     ];
     d2.claims = vec![claim("BILL-3", ClaimState::Contained { by: "x".into() })];
     let mut changes = BTreeMap::new();
-    changes.insert("AUTH-7".into(), ChangeTruth { contained: vec![Some(false), Some(false), Some(true)], carriers: vec![] });
-    changes.insert("WEB-1".into(), ChangeTruth { contained: vec![Some(false), Some(true), Some(true)], carriers: vec![] });
-    changes.insert("BILL-3".into(), ChangeTruth { contained: vec![Some(false), Some(false), Some(true)], carriers: vec![] });
+    changes.insert(
+        "AUTH-7".into(),
+        ChangeTruth { contained: vec![Some(false), Some(false), Some(true)], carriers: vec![] },
+    );
+    changes
+        .insert("WEB-1".into(), ChangeTruth { contained: vec![Some(false), Some(true), Some(true)], carriers: vec![] });
+    changes.insert(
+        "BILL-3".into(),
+        ChangeTruth { contained: vec![Some(false), Some(false), Some(true)], carriers: vec![] },
+    );
     let truth = Truth {
         environment: "prod".into(),
         deploys: vec![deploy("a", None, vec![comp("auth", false), comp("web", false), comp("billing", false)]), d1, d2],

@@ -19,7 +19,13 @@ fn rec(id: &str, target: (&str, &str), at: &str, components: Value, changes: Val
 /// prod-40 and a truthful prod-41 of the incident, then whatever follows.
 fn incident_with(f: &Fixture, tail: Vec<Value>) -> std::path::PathBuf {
     let mut lines = vec![
-        rec("prod-40", ("commit", &f.sha("init")), "2023-02-28T09:00:00Z", json!(["web", "auth", "billing"]), Value::Null),
+        rec(
+            "prod-40",
+            ("commit", &f.sha("init")),
+            "2023-02-28T09:00:00Z",
+            json!(["web", "auth", "billing"]),
+            Value::Null,
+        ),
         rec("prod-41", ("release", "v2023.03.14"), "2023-03-14T09:00:00Z", json!(["web"]), json!(["WEB-12"])),
     ];
     lines.extend(tail);
@@ -35,7 +41,13 @@ fn shipped_not_claimed_without_an_earlier_claim() {
     let f = fixture("incident");
     let log = incident_with(
         &f,
-        vec![rec("prod-42", ("release", "v2023.03.28"), "2023-03-28T09:00:00Z", json!(["auth", "billing"]), json!(["BILL-31"]))],
+        vec![rec(
+            "prod-42",
+            ("release", "v2023.03.28"),
+            "2023-03-28T09:00:00Z",
+            json!(["auth", "billing"]),
+            json!(["BILL-31"]),
+        )],
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
@@ -60,7 +72,10 @@ fn shipped_earlier_names_the_record_that_first_shipped_it() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "shipped-earlier", "WEB-12"), ("prod-42", "claimed-outside-component", "WEB-12")]));
+    assert_eq!(
+        brief(&findings),
+        triples(&[("prod-42", "shipped-earlier", "WEB-12"), ("prod-42", "claimed-outside-component", "WEB-12")])
+    );
     assert_eq!(findings[0]["severity"], "warning");
     assert_eq!(findings[0]["evidence"]["first_shipped_in"], "prod-41");
     assert_eq!(findings[1]["evidence"]["components"], json!(["web"]));
@@ -71,7 +86,13 @@ fn claimed_outside_component() {
     let f = fixture("incident");
     let log = incident_with(
         &f,
-        vec![rec("prod-42", ("release", "v2023.03.28"), "2023-03-28T09:00:00Z", json!(["billing"]), json!(["AUTH-77", "BILL-31"]))],
+        vec![rec(
+            "prod-42",
+            ("release", "v2023.03.28"),
+            "2023-03-28T09:00:00Z",
+            json!(["billing"]),
+            json!(["AUTH-77", "BILL-31"]),
+        )],
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
@@ -80,7 +101,10 @@ fn claimed_outside_component() {
         triples(&[("prod-42", "claimed-outside-component", "AUTH-77"), ("prod-42", "component-not-claimed", "auth")])
     );
     assert_eq!(findings[0]["severity"], "warning");
-    assert!(findings[0]["message"].as_str().unwrap().contains("AUTH-77 is claimed for billing, but its commits only touch auth"));
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("AUTH-77 is claimed for billing, but its commits only touch auth"));
 }
 
 #[test]
@@ -88,7 +112,13 @@ fn date_mismatch_when_deployed_before_the_commit_existed() {
     let f = fixture("incident");
     let log = incident_with(
         &f,
-        vec![rec("prod-42", ("release", "v2023.03.28"), "2023-03-21T09:00:00Z", json!(["auth", "billing"]), json!(["AUTH-77", "BILL-31"]))],
+        vec![rec(
+            "prod-42",
+            ("release", "v2023.03.28"),
+            "2023-03-21T09:00:00Z",
+            json!(["auth", "billing"]),
+            json!(["AUTH-77", "BILL-31"]),
+        )],
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
@@ -104,7 +134,13 @@ fn unknown_ref_for_a_missing_release_and_commit() {
         &f,
         vec![
             rec("prod-42", ("release", "v2099.01.01"), "2023-03-28T09:00:00Z", json!(["billing"]), json!(["BILL-31"])),
-            rec("prod-43", ("commit", "0123456789abcdef0123456789abcdef01234567"), "2023-03-29T09:00:00Z", json!([]), json!([])),
+            rec(
+                "prod-43",
+                ("commit", "0123456789abcdef0123456789abcdef01234567"),
+                "2023-03-29T09:00:00Z",
+                json!([]),
+                json!([]),
+            ),
         ],
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
@@ -141,7 +177,13 @@ fn claimed_commit_sha_is_contained_by_ancestry() {
     let short = f.sha("auth-77")[..10].to_string();
     let log = incident_with(
         &f,
-        vec![rec("prod-42", ("release", "v2023.03.28"), "2023-03-28T09:00:00Z", json!(["auth", "billing"]), json!(["AUTH-77", "BILL-31", short]))],
+        vec![rec(
+            "prod-42",
+            ("release", "v2023.03.28"),
+            "2023-03-28T09:00:00Z",
+            json!(["auth", "billing"]),
+            json!(["AUTH-77", "BILL-31", short]),
+        )],
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);

@@ -24,7 +24,11 @@ fn array_lines_and_folder_are_recognised_by_content() {
     assert_eq!(brief(&a), brief(&b));
     assert_eq!(brief(&a).len(), 5);
     // Locations point at the line each record starts on.
-    assert_eq!(a[0]["location"]["line"], 11, "{}", a[0]["location"]);
+    let text = std::fs::read_to_string(&arr).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let id_at = lines.iter().position(|l| l.contains("\"prod-41\"")).unwrap();
+    let open = (0..id_at).rev().find(|&i| lines[i] == "  {").unwrap() + 1;
+    assert_eq!(a[0]["location"]["line"], open, "{}", a[0]["location"]);
     assert!(b[0]["location"]["file"].as_str().unwrap().ends_with("folder/01.json"));
 }
 
@@ -66,10 +70,7 @@ fn wrong_types_and_shapes_are_refused() {
 fn duplicate_ids_and_unknown_components_are_refused() {
     let f = fixture("incident");
     let head = f.sha("bill-31");
-    let dup = f.write_records(
-        "dup.jsonl",
-        &[json!({"id": "a", "commit": head}), json!({"id": "a", "commit": head})],
-    );
+    let dup = f.write_records("dup.jsonl", &[json!({"id": "a", "commit": head}), json!({"id": "a", "commit": head})]);
     let r = run(&f, &["audit", "--records", dup.to_str().unwrap()]);
     r.expect(2);
     assert!(r.stderr.contains("used twice"), "{}", r.stderr);
