@@ -205,6 +205,16 @@ pub fn audit(history: &History, truth: &Truth, opts: &Options) -> (Vec<Finding>,
     (out, skipped)
 }
 
+/// Audits one record of a history (the others give it context).
+pub fn audit_one(history: &History, truth: &Truth, k: usize, opts: &Options) -> (Vec<Finding>, Skipped) {
+    let mut out = Vec::new();
+    let mut skipped = Skipped::default();
+    if let (Some(record), Some(deploy)) = (history.records.get(k), truth.deploys.get(k)) {
+        audit_record(history, truth, k, record, deploy, opts, &mut out, &mut skipped);
+    }
+    (out, skipped)
+}
+
 fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }

@@ -2,10 +2,16 @@
 
 mod common;
 
+/// How the github format escapes a property value (used to predict file names).
+pub fn report_escape(s: &str) -> String {
+    shipcheck::report::escape_property(s)
+}
+
 mod suite {
     mod audit_core;
     mod cli;
     mod findings;
+    mod gate;
     mod incident;
     mod records_input;
 }

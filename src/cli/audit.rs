@@ -2,10 +2,10 @@
 
 use anyhow::{bail, Result};
 
-use super::{emit, stdout_style, Context, Format, Global};
+use super::{emit, render, Context, Global};
 use crate::audit::{self, exit_code, FailOn, Summary};
 use crate::records::{self, History};
-use crate::report::{render_json, render_text, Report, SCHEMA_VERSION};
+use crate::report::{Report, SCHEMA_VERSION};
 use crate::truth::{self, Reader};
 
 /// Audit a deployment history: every record against what git says its
@@ -44,6 +44,7 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
         records: Vec::new(),
         findings: Vec::new(),
         summary: Summary::default(),
+        notes: Vec::new(),
     };
     for h in histories {
         check_components(ctx, h)?;
@@ -115,11 +116,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         }
     }
     let report = build(&ctx, &histories, args.since.as_deref(), args.until.as_deref())?;
-    let mut out = Vec::new();
-    match global.format {
-        Format::Text => render_text(&report, stdout_style(), &mut out)?,
-        Format::Json => render_json(&report, &mut out)?,
-    }
-    emit(&out)?;
+    emit(&render(&report, global.format, "shipcheck audit")?)?;
     Ok(exit_code(&report.findings, args.fail_on))
 }

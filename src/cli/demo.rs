@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 
 use super::{emit, stdout_style, Context, Format, Global};
 use crate::records;
-use crate::report::{render_json, render_text};
+use crate::report::render_text;
 use crate::scenario::Scenario;
 
 /// The incident scenario, built into the binary.
@@ -51,7 +51,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     let report = super::audit::build(&ctx, &histories, None, None)?;
     let mut out = Vec::new();
     match global.format {
-        Format::Json => render_json(&report, &mut out)?,
         Format::Text => {
             let style = stdout_style();
             out.extend(
@@ -63,7 +62,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
                 )
                 .into_bytes(),
             );
-            render_text(&report, style, &mut out)?;
+            render_text(&report, "shipcheck audit", style, &mut out)?;
             let kept = match &args.keep {
                 Some(_) => format!(
                     "\nThe scenario is kept in {}. Try:\n  shipcheck --repo {} audit --records {}\n",
@@ -76,6 +75,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             };
             out.extend(kept.into_bytes());
         }
+        other => out = super::render(&report, other, "shipcheck demo: the incident")?,
     }
     emit(&out)?;
     Ok(0)

@@ -3,6 +3,7 @@
 
 mod audit;
 mod demo;
+mod gate;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -49,11 +50,16 @@ pub enum Format {
     Text,
     /// One JSON document with schema_version, findings and summary.
     Json,
+    /// A summary table and a section per finding ($GITHUB_STEP_SUMMARY, PR comments).
+    Markdown,
+    /// GitHub workflow-command annotations (::error file=…,line=…::…).
+    Github,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     Audit(audit::Args),
+    Gate(gate::Args),
     Demo(demo::Args),
 }
 
@@ -81,6 +87,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit::run(&cli.global, args),
+        Command::Gate(args) => gate::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
     }
 }
@@ -92,6 +99,28 @@ pub fn emit(bytes: &[u8]) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
     }
+}
+
+/// Renders a finished report in the chosen format.
+pub fn render(report: &crate::report::Report, format: Format, title: &str) -> Result<Vec<u8>> {
+    use crate::report::{render_github, render_json, render_markdown, render_text};
+    let mut out = Vec::new();
+    match format {
+        Format::Text => render_text(report, title, stdout_style(), &mut out)?,
+        Format::Json => render_json(report, &mut out)?,
+        Format::Markdown => render_markdown(report, title, &mut out)?,
+        Format::Github => match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            Some(path) => {
+                let mut file =
+                    std::fs::OpenOptions::new().append(true).create(true).open(&path).with_context(|| {
+                        format!("cannot open $GITHUB_STEP_SUMMARY ({})", PathBuf::from(&path).display())
+                    })?;
+                render_github(report, &mut out, Some(&mut file))?
+            }
+            None => render_github(report, &mut out, None)?,
+        },
+    }
+    Ok(out)
 }
 
 /// Text style for standard output.

@@ -2,12 +2,16 @@
 //! (JSON). Renderers take the finished report and any writer; nothing here
 //! decides anything.
 
+mod github;
 mod json;
+mod markdown;
 mod text;
 
 use serde::Serialize;
 
+pub use github::{escape_data, escape_property, render_github, PER_LEVEL};
 pub use json::{render_json, to_safe_json};
+pub use markdown::{md, render_findings, render_markdown};
 pub use text::{render_text, Style};
 
 use crate::audit::{Finding, Summary};
@@ -52,6 +56,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
+    /// Things a reader must know about how the check ran (e.g. a gate with
+    /// no history to compare with).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Report {

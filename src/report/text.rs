@@ -61,12 +61,12 @@ fn record_cells(r: &super::RecordLine) -> [String; 4] {
 }
 
 /// Renders the report for a person.
-pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_text(report: &Report, title: &str, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let envs = &report.summary.environments;
     writeln!(
         out,
         "{} {} in {} ({})",
-        style.paint("1", "shipcheck audit:"),
+        style.paint("1", &format!("{}:", escape(title))),
         plural(report.summary.records, "record", "records"),
         if envs.len() == 1 { escape(&envs[0]).into_owned() } else { plural(envs.len(), "environment", "environments") },
         escape(&report.repository)
@@ -128,6 +128,9 @@ pub fn render_text(report: &Report, style: Style, out: &mut dyn Write) -> io::Re
         writeln!(out, "{} every record agrees with git.", style.paint("32", "No findings:"))?;
     } else {
         writeln!(out, "{}: {}.", plural(total, "finding", "findings"), counts.join(", "))?;
+    }
+    for n in &report.notes {
+        writeln!(out, "  note: {}", escape(n))?;
     }
     let k = &s.skipped;
     let mut notes = Vec::new();

@@ -236,6 +236,9 @@ pub struct Options {
     pub extra_changes: Vec<String>,
     /// List changed files per component (for `show`), for these record indexes.
     pub files_for: Vec<usize>,
+    /// `gate --base REV`: compare the last record with this commit instead
+    /// of the record before it.
+    pub last_against: Option<String>,
 }
 
 /// A record's refs resolved: the commit to check with the annotated tag's
@@ -331,13 +334,17 @@ impl<'r> Reader<'r> {
             problems.push(p);
             missing.push(m);
         }
-        let base = match &opts.base {
-            Some(spec) => match self.repo.resolve_commit(spec) {
-                Resolved::Commit { oid, .. } => Some(oid),
-                Resolved::Missing(why) => bail!("--base {spec}: {why}"),
-            },
-            None => None,
+        let resolve_base = |spec: &Option<String>| -> Result<Option<Oid>> {
+            match spec {
+                Some(spec) => match self.repo.resolve_commit(spec) {
+                    Resolved::Commit { oid, .. } => Ok(Some(oid)),
+                    Resolved::Missing(why) => bail!("--base {spec}: {why}"),
+                },
+                None => Ok(None),
+            }
         };
+        let base = resolve_base(&opts.base)?;
+        let last_against = resolve_base(&opts.last_against)?;
 
         // Claims: change IDs, or commit SHAs (resolved now; an ambiguous prefix is an input error).
         let mut claim_shas: BTreeMap<String, Option<Oid>> = BTreeMap::new();
@@ -373,6 +380,7 @@ impl<'r> Reader<'r> {
 
         let mut tips: Vec<Oid> = targets.iter().flatten().map(|(o, _)| *o).collect();
         tips.extend(base);
+        tips.extend(last_against);
         tips.extend(claim_shas.values().flatten());
         let graph = Graph::load(self.repo, &tips, &self.config.changes)?;
 
@@ -433,6 +441,10 @@ impl<'r> Reader<'r> {
                 continue;
             };
             let ci = graph.node_of(oid).expect("record commits were loaded");
+            if let (Some(b), true) = (last_against, k + 1 == n) {
+                let bi = graph.node_of(b).expect("base was loaded");
+                prev = Some((None, bi, graph.reach_full(bi), b));
+            }
             let (previous, reach, added, removed, prev_reach, prev_oid) = match &prev {
                 None => (Previous::Baseline, graph.reach_full(ci), Vec::new(), Vec::new(), None, None),
                 Some((pk, ptip, preach, poid)) => {
