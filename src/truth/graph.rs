@@ -79,6 +79,8 @@ pub struct Node {
     pub is_revert: bool,
     /// Commits named by `(cherry picked from commit …)`.
     pub picked_from: Vec<Oid>,
+    /// Commits this one reverts (when they were read).
+    pub reverts: Vec<u32>,
 }
 
 /// Where a change stands in one deploy's commit.
@@ -107,6 +109,23 @@ fn pick_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"\(cherry picked from commit ([0-9a-f]{40})\)").expect("valid"))
 }
 
+/// Marks a node and its known ancestors hidden (a commit first taken as
+/// new turned out to be reachable from the hidden one: skewed dates).
+fn mark_hidden(g: &Graph, i: u32, hidden: &mut [bool], state: &Loading) {
+    let mut stack = vec![i];
+    while let Some(n) = stack.pop() {
+        if hidden[n as usize] {
+            continue;
+        }
+        hidden[n as usize] = true;
+        for p in &state.parent_oids[n as usize] {
+            if let Some(&j) = g.index.get(p) {
+                stack.push(j);
+            }
+        }
+    }
+}
+
 /// The loaded graph.
 pub struct Graph {
     index: HashMap<Oid, u32>,
@@ -117,88 +136,208 @@ pub struct Graph {
     carriers: Vec<Vec<u32>>,
     reverted_by: HashMap<u32, Vec<u32>>,
     picks_of: HashMap<Oid, Vec<u32>>,
+    hidden: Bits,
+    partial: bool,
+}
+
+/// What [`Graph::load`] keeps between reading a commit and linking parents.
+struct Loading {
+    parent_oids: Vec<Vec<Oid>>,
+    revert_targets: Vec<(u32, String)>,
 }
 
 impl Graph {
-    /// Reads every commit reachable from `tips`, once each.
-    pub fn load(repo: &Repo, tips: &[Oid], patterns: &ChangePatterns) -> Result<Graph> {
+    /// Reads every commit reachable from `tips` — except, with `hide`,
+    /// those reachable from `hide` — once each.
+    ///
+    /// With `hide` (the first deploy's commit) the walk paints like `git
+    /// log hide..tips`: commits are taken newest first, those reachable from
+    /// `hide` are marked hidden, and the walk stops once only hidden commits
+    /// are left to visit. Hidden commits met at the boundary are kept (as
+    /// hidden nodes); the history below them is never read. A deploy whose
+    /// commit descends from `hide` reaches every hidden commit.
+    pub fn load(repo: &Repo, tips: &[Oid], hide: Option<Oid>, patterns: &ChangePatterns) -> Result<Graph> {
         let mut g = Graph {
             index: HashMap::new(),
             nodes: Vec::new(),
+            hidden: Bits::default(),
             names: Vec::new(),
             by_name: HashMap::new(),
             carriers: Vec::new(),
             reverted_by: HashMap::new(),
             picks_of: HashMap::new(),
+            partial: hide.is_some(),
         };
-        let mut parent_oids: Vec<Vec<Oid>> = Vec::new();
-        let mut revert_targets: Vec<(u32, String)> = Vec::new();
-        let mut stack: Vec<(Oid, Option<Oid>)> = tips.iter().map(|t| (*t, None)).collect();
-        while let Some((oid, child)) = stack.pop() {
-            if g.index.contains_key(&oid) {
-                continue;
-            }
-            let commit = repo.git.find_commit(oid).map_err(|e| match child {
-                Some(child) => anyhow!(
-                    "commit {oid}, a parent of {child}, cannot be read ({}): the history is incomplete or corrupt \
-                     (a shallow or partial clone? fetch the full history with `git fetch --unshallow`, or `fetch-depth: 0`)",
-                    e.message()
-                ),
-                None => anyhow!("commit {oid} cannot be read: {}", e.message()),
-            })?;
-            let idx = g.nodes.len() as u32;
-            g.index.insert(oid, idx);
-            let message = String::from_utf8_lossy(commit.message_raw_bytes());
-            let subject: String = message.lines().next().unwrap_or("").chars().take(300).collect();
-            let mut is_revert = false;
-            for caps in revert_re().captures_iter(&message) {
-                is_revert = true;
-                revert_targets.push((idx, caps[1].to_string()));
-            }
-            let picked_from: Vec<Oid> =
-                pick_re().captures_iter(&message).filter_map(|c| Oid::from_str(&c[1]).ok()).collect();
-            let mut changes = Vec::new();
-            if !is_revert {
-                for id in patterns.extract(&message) {
-                    let n = g.intern(&id);
-                    if !changes.contains(&n) {
-                        changes.push(n);
-                        g.carriers[n as usize].push(idx);
+        let mut state = Loading { parent_oids: Vec::new(), revert_targets: Vec::new() };
+        match hide {
+            None => {
+                let mut stack: Vec<(Oid, Option<Oid>)> = tips.iter().map(|t| (*t, None)).collect();
+                while let Some((oid, child)) = stack.pop() {
+                    if g.index.contains_key(&oid) {
+                        continue;
+                    }
+                    let idx = g.read(repo, oid, child, true, patterns, &mut state)?;
+                    for p in state.parent_oids[idx as usize].iter().rev() {
+                        stack.push((*p, Some(oid)));
                     }
                 }
+                g.hidden = Bits::new(g.nodes.len());
             }
-            for p in &picked_from {
-                g.picks_of.entry(*p).or_default().push(idx);
-            }
-            let parents: Vec<Oid> = commit.parent_ids().collect();
-            for p in parents.iter().rev() {
-                stack.push((*p, Some(oid)));
-            }
-            parent_oids.push(parents);
-            g.nodes.push(Node {
-                oid,
-                parents: Vec::new(),
-                time: commit.time().seconds(),
-                author_time: commit.author().when().seconds(),
-                subject,
-                changes,
-                is_revert,
-                picked_from,
-            });
+            Some(hide) => g.paint(repo, tips, hide, patterns, &mut state)?,
         }
-        for (i, ps) in parent_oids.into_iter().enumerate() {
+        for (i, ps) in state.parent_oids.iter().enumerate() {
             g.nodes[i].parents = ps.iter().filter_map(|p| g.index.get(p).copied()).collect();
         }
-        for (idx, target) in revert_targets {
+        for (idx, target) in state.revert_targets {
             let found = match Oid::from_str(&target) {
                 Ok(oid) if target.len() == 40 => g.index.get(&oid).copied(),
                 _ => repo.lookup_sha(&target).ok().flatten().and_then(|o| g.index.get(&o).copied()),
             };
             if let Some(t) = found {
                 g.reverted_by.entry(t).or_default().push(idx);
+                g.nodes[idx as usize].reverts.push(t);
             }
         }
         Ok(g)
+    }
+
+    /// The newest-first painting walk of `hide..tips`.
+    fn paint(
+        &mut self,
+        repo: &Repo,
+        tips: &[Oid],
+        hide: Oid,
+        patterns: &ChangePatterns,
+        state: &mut Loading,
+    ) -> Result<()> {
+        use std::collections::BinaryHeap;
+        // Commit dates can be skewed; like git, look a few commits past the
+        // point where only hidden ones are left.
+        const SLOP: usize = 5;
+        let mut hidden: Vec<bool> = Vec::new();
+        let mut heap: BinaryHeap<(i64, std::cmp::Reverse<u32>)> = BinaryHeap::new();
+        let push = |g: &mut Graph,
+                    oid: Oid,
+                    child: Option<Oid>,
+                    hide_it: bool,
+                    hidden: &mut Vec<bool>,
+                    heap: &mut BinaryHeap<(i64, std::cmp::Reverse<u32>)>,
+                    state: &mut Loading|
+         -> Result<()> {
+            if let Some(&i) = g.index.get(&oid) {
+                if hide_it && !hidden[i as usize] {
+                    mark_hidden(g, i, hidden, state);
+                }
+                return Ok(());
+            }
+            let i = g.read(repo, oid, child, !hide_it, patterns, state)?;
+            hidden.push(hide_it);
+            heap.push((g.nodes[i as usize].time, std::cmp::Reverse(i)));
+            Ok(())
+        };
+        push(self, hide, None, true, &mut hidden, &mut heap, state)?;
+        for t in tips {
+            push(self, *t, None, false, &mut hidden, &mut heap, state)?;
+        }
+        let mut slop = SLOP;
+        while let Some((_, std::cmp::Reverse(i))) = heap.pop() {
+            let was_hidden = hidden[i as usize];
+            let oid = self.nodes[i as usize].oid;
+            let parents = state.parent_oids[i as usize].clone();
+            for p in parents {
+                push(self, p, Some(oid), was_hidden, &mut hidden, &mut heap, state)?;
+            }
+            if was_hidden && heap.iter().all(|(_, std::cmp::Reverse(j))| hidden[*j as usize]) {
+                if slop == 0 {
+                    break;
+                }
+                slop -= 1;
+            } else {
+                slop = SLOP;
+            }
+        }
+        let mut bits = Bits::new(self.nodes.len());
+        for (i, h) in hidden.iter().enumerate() {
+            if *h {
+                bits.set(i as u32);
+            }
+        }
+        self.hidden = bits;
+        Ok(())
+    }
+
+    /// Reads one commit into a new node.
+    fn read(
+        &mut self,
+        repo: &Repo,
+        oid: Oid,
+        child: Option<Oid>,
+        parse_changes: bool,
+        patterns: &ChangePatterns,
+        state: &mut Loading,
+    ) -> Result<u32> {
+        let commit = repo.git.find_commit(oid).map_err(|e| match child {
+            Some(child) => anyhow!(
+                "commit {oid}, a parent of {child}, cannot be read ({}): the history is incomplete or corrupt \
+                 (a shallow or partial clone? fetch the full history with `git fetch --unshallow`, or `fetch-depth: 0`)",
+                e.message()
+            ),
+            None => anyhow!("commit {oid} cannot be read: {}", e.message()),
+        })?;
+        let idx = self.nodes.len() as u32;
+        self.index.insert(oid, idx);
+        let message = String::from_utf8_lossy(commit.message_raw_bytes());
+        let subject: String = message.lines().next().unwrap_or("").chars().take(300).collect();
+        let mut is_revert = false;
+        let mut changes = Vec::new();
+        let mut picked_from = Vec::new();
+        if parse_changes {
+            for caps in revert_re().captures_iter(&message) {
+                is_revert = true;
+                state.revert_targets.push((idx, caps[1].to_string()));
+            }
+            picked_from = pick_re().captures_iter(&message).filter_map(|c| Oid::from_str(&c[1]).ok()).collect();
+            if !is_revert {
+                for id in patterns.extract(&message) {
+                    let n = self.intern(&id);
+                    if !changes.contains(&n) {
+                        changes.push(n);
+                        self.carriers[n as usize].push(idx);
+                    }
+                }
+            }
+            for p in &picked_from {
+                self.picks_of.entry(*p).or_default().push(idx);
+            }
+        }
+        state.parent_oids.push(commit.parent_ids().collect());
+        self.nodes.push(Node {
+            oid,
+            parents: Vec::new(),
+            time: commit.time().seconds(),
+            author_time: commit.author().when().seconds(),
+            subject,
+            changes,
+            is_revert,
+            picked_from,
+            reverts: Vec::new(),
+        });
+        Ok(idx)
+    }
+
+    /// Whether only part of the history was read (see [`Graph::load`]).
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// Whether a node is reachable from the hidden commit.
+    pub fn is_hidden(&self, i: u32) -> bool {
+        self.hidden.get(i)
+    }
+
+    /// Every hidden node: what the hidden commit reaches, as far as it was read.
+    pub fn hidden_set(&self) -> Bits {
+        self.hidden.clone()
     }
 
     fn intern(&mut self, name: &str) -> u32 {

@@ -255,6 +255,18 @@ fn looks_like_sha(s: &str) -> bool {
     (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// A history's records resolved, before any commit is read.
+struct Input {
+    targets: Vec<Option<(Oid, Option<i64>)>>,
+    problems: Vec<Vec<RefProblem>>,
+    missing: Vec<Option<String>>,
+    base: Option<Oid>,
+    last_against: Option<Oid>,
+    claim_shas: BTreeMap<String, Option<Oid>>,
+    all_claims: Vec<String>,
+    tips: Vec<Oid>,
+}
+
 /// How a claim is followed through the graph.
 #[derive(Clone)]
 enum ClaimKey {
@@ -382,7 +394,29 @@ impl<'r> Reader<'r> {
         tips.extend(base);
         tips.extend(last_against);
         tips.extend(claim_shas.values().flatten());
-        let graph = Graph::load(self.repo, &tips, &self.config.changes)?;
+        // Read only what the deploys added since the first one (like `git
+        // log first..last`), unless that cannot answer every question; then
+        // read everything the records reach.
+        let first = base.or_else(|| targets.iter().flatten().next().map(|(o, _)| *o));
+        let hide = if last_against.is_some() { None } else { first };
+        let input = Input { targets, problems, missing, base, last_against, claim_shas, all_claims, tips };
+        if let Some(hide) = hide {
+            let graph = Graph::load(self.repo, &input.tips, Some(hide), &self.config.changes)?;
+            if let Some(truth) = self.read_graph(history, opts, &input, &graph)? {
+                return Ok(truth);
+            }
+        }
+        let graph = Graph::load(self.repo, &input.tips, None, &self.config.changes)?;
+        let truth = self.read_graph(history, opts, &input, &graph)?;
+        Ok(truth.expect("a full graph answers every question"))
+    }
+
+    /// The truth of a history over a loaded graph; `None` when the graph is
+    /// partial and the answer needs the history below the first deploy.
+    fn read_graph(&self, history: &History, opts: &Options, input: &Input, graph: &Graph) -> Result<Option<Truth>> {
+        let n = history.records.len();
+        let Input { targets, problems, missing, base, last_against, claim_shas, all_claims, .. } = input;
+        let (base, last_against) = (*base, *last_against);
 
         let components: Vec<Component> = if self.config.default_components {
             let commits: Vec<Oid> = targets.iter().flatten().map(|(o, _)| *o).chain(base).collect();
@@ -395,13 +429,25 @@ impl<'r> Reader<'r> {
             .iter()
             .map(|c| {
                 let key = match claim_shas.get(c) {
-                    Some(Some(oid)) => ClaimKey::Sha(self.equivalents(&graph, *oid)?),
+                    Some(Some(oid)) => ClaimKey::Sha(self.equivalents(graph, *oid)?),
                     Some(None) => ClaimKey::Missing,
                     None => ClaimKey::Id(c.clone()),
                 };
                 Ok((c.clone(), key))
             })
             .collect::<Result<_>>()?;
+        if graph.is_partial() {
+            let answered = keys.iter().all(|(_, k)| match k {
+                ClaimKey::Id(id) => graph.carriers(id).iter().any(|c| !graph.is_hidden(*c)),
+                ClaimKey::Sha(eq) => eq.iter().any(|c| !graph.is_hidden(*c)),
+                ClaimKey::Missing => true,
+            });
+            let shas_read =
+                claim_shas.values().flatten().all(|o| graph.node_of(*o).is_some_and(|i| !graph.is_hidden(i)));
+            if !answered || !shas_read {
+                return Ok(None);
+            }
+        }
         let carriers_of = |key: &ClaimKey| -> Vec<u32> {
             match key {
                 ClaimKey::Id(id) => graph.carriers(id).to_vec(),
@@ -412,7 +458,7 @@ impl<'r> Reader<'r> {
         let mut changes: BTreeMap<String, ChangeTruth> = keys
             .iter()
             .map(|(c, k)| {
-                let carriers = carriers_of(k).iter().map(|i| self.commit_ref(&graph, *i)).collect();
+                let carriers = carriers_of(k).iter().map(|i| self.commit_ref(graph, *i)).collect();
                 (c.clone(), ChangeTruth { contained: vec![None; n], carriers })
             })
             .collect();
@@ -420,9 +466,11 @@ impl<'r> Reader<'r> {
         let mut deploys = Vec::with_capacity(n);
         // The previous deploy: its record index (None for --base), tip, reach and tree.
         let mut prev: Option<(Option<usize>, u32, Bits, Oid)> = None;
+        let reach_of =
+            |i: u32| if graph.is_partial() && graph.is_hidden(i) { graph.hidden_set() } else { graph.reach_full(i) };
         if let Some(b) = base {
             let bi = graph.node_of(b).expect("base was loaded");
-            prev = Some((None, bi, graph.reach_full(bi), b));
+            prev = Some((None, bi, reach_of(bi), b));
         }
         for (k, record) in history.records.iter().enumerate() {
             let Some((oid, tag_time)) = targets[k] else {
@@ -443,15 +491,20 @@ impl<'r> Reader<'r> {
             let ci = graph.node_of(oid).expect("record commits were loaded");
             if let (Some(b), true) = (last_against, k + 1 == n) {
                 let bi = graph.node_of(b).expect("base was loaded");
-                prev = Some((None, bi, graph.reach_full(bi), b));
+                prev = Some((None, bi, reach_of(bi), b));
             }
             let (previous, reach, added, removed, prev_reach, prev_oid) = match &prev {
-                None => (Previous::Baseline, graph.reach_full(ci), Vec::new(), Vec::new(), None, None),
+                None => (Previous::Baseline, reach_of(ci), Vec::new(), Vec::new(), None, None),
                 Some((pk, ptip, preach, poid)) => {
                     let step = graph.step(ci, preach, *ptip);
+                    if graph.is_partial() && !step.removed.is_empty() {
+                        // A rollback or a switch of line: what stays live may
+                        // lie below the first deploy, which was not read.
+                        return Ok(None);
+                    }
                     let previous = match pk {
                         Some(i) => Previous::Record { index: *i },
-                        None => Previous::Base { commit: self.commit_ref(&graph, *ptip) },
+                        None => Previous::Base { commit: self.commit_ref(graph, *ptip) },
                     };
                     (previous, step.reach, step.added, step.removed, Some(preach), Some(*poid))
                 }
@@ -527,7 +580,7 @@ impl<'r> Reader<'r> {
                     (_, Live::Absent) => ClaimState::Absent,
                 };
                 let touched = match &about {
-                    Some(_) if !carriers.is_empty() => Some(self.touched(&graph, &carriers, &components)?),
+                    Some(_) if !carriers.is_empty() => Some(self.touched(graph, &carriers, &components)?),
                     _ => None,
                 };
                 claims.push(ClaimTruth {
@@ -570,10 +623,10 @@ impl<'r> Reader<'r> {
             let to_refs = |v: &[u32]| -> Vec<CommitRef> {
                 let mut v = v.to_vec();
                 v.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
-                v.iter().map(|i| self.commit_ref(&graph, *i)).collect()
+                v.iter().map(|i| self.commit_ref(graph, *i)).collect()
             };
             deploys.push(Deploy {
-                target: Target::Commit { commit: self.commit_ref(&graph, ci) },
+                target: Target::Commit { commit: self.commit_ref(graph, ci) },
                 ref_problems: problems[k].clone(),
                 tag_time: tag_time.map(Timestamp),
                 previous,
@@ -586,12 +639,12 @@ impl<'r> Reader<'r> {
             });
             prev = Some((Some(k), ci, reach, oid));
         }
-        Ok(Truth {
+        Ok(Some(Truth {
             environment: history.environment.clone(),
             deploys,
             changes,
             components: components.iter().map(|c| c.name.clone()).collect(),
-        })
+        }))
     }
 
     /// Components touched by any of these commits (each against its first parent).
