@@ -8,4 +8,5 @@ mod suite {
     mod findings;
     mod incident;
     mod records_input;
+    mod respond;
 }

@@ -3,6 +3,9 @@
 
 mod audit;
 mod demo;
+mod record;
+mod show;
+mod trace;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -54,6 +57,9 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     Audit(audit::Args),
+    Show(show::Args),
+    Trace(trace::Args),
+    Record(record::Args),
     Demo(demo::Args),
 }
 
@@ -81,6 +87,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit::run(&cli.global, args),
+        Command::Show(args) => show::run(&cli.global, args),
+        Command::Trace(args) => trace::run(&cli.global, args),
+        Command::Record(args) => record::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
     }
 }

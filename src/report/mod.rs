@@ -3,12 +3,16 @@
 //! decides anything.
 
 mod json;
+mod show;
 mod text;
+mod trace;
 
 use serde::Serialize;
 
-pub use json::{render_json, to_safe_json};
+pub use json::{render_json, to_safe_json, to_safe_json_line};
+pub use show::{render_show_json, render_show_text, ShowChanges, ShowCommits, ShowComponents, ShowReport};
 pub use text::{render_text, Style};
+pub use trace::{render_trace_json, render_trace_text, TraceCommit, TraceRecord, TraceReport};
 
 use crate::audit::{Finding, Summary};
 use crate::records::{History, Origin, RecordKind};
