@@ -14,4 +14,5 @@ mod suite {
     mod gate;
     mod incident;
     mod records_input;
+    mod respond;
 }

@@ -4,6 +4,9 @@
 mod audit;
 mod demo;
 mod gate;
+mod record;
+mod show;
+mod trace;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -60,6 +63,9 @@ pub enum Format {
 enum Command {
     Audit(audit::Args),
     Gate(gate::Args),
+    Show(show::Args),
+    Trace(trace::Args),
+    Record(record::Args),
     Demo(demo::Args),
 }
 
@@ -88,6 +94,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
+        Command::Show(args) => show::run(&cli.global, args),
+        Command::Trace(args) => trace::run(&cli.global, args),
+        Command::Record(args) => record::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
     }
 }
@@ -99,6 +108,25 @@ pub fn emit(bytes: &[u8]) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
     }
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Github => "github",
+        }
+    }
+}
+
+/// Text in a Markdown code block whose fence no backtick run inside can close.
+pub fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}\n", text.trim_end())
 }
 
 /// Renders a finished report in the chosen format.

@@ -26,6 +26,16 @@ pub fn to_safe_json<T: Serialize>(value: &T) -> String {
     out
 }
 
+/// Serializes to one line of JSON (for JSON Lines), escaping the same
+/// characters as [`to_safe_json`].
+pub fn to_safe_json_line<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    let raw = serde_json::to_string(value)?;
+    Ok(raw
+        .chars()
+        .map(|c| if is_unsafe_char_in_json(c) { format!("\\u{:04x}", c as u32) } else { c.to_string() })
+        .collect())
+}
+
 fn is_unsafe_char_in_json(c: char) -> bool {
     // Newlines between tokens are JSON layout, not data: string data never
     // holds a raw newline (serde_json escapes it).

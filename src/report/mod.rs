@@ -5,14 +5,18 @@
 mod github;
 mod json;
 mod markdown;
+mod show;
 mod text;
+mod trace;
 
 use serde::Serialize;
 
 pub use github::{escape_data, escape_property, render_github, PER_LEVEL};
-pub use json::{render_json, to_safe_json};
+pub use json::{render_json, to_safe_json, to_safe_json_line};
 pub use markdown::{md, render_findings, render_markdown};
+pub use show::{render_show_json, render_show_text, ShowChanges, ShowCommits, ShowComponents, ShowReport};
 pub use text::{render_text, Style};
+pub use trace::{render_trace_json, render_trace_text, TraceCommit, TraceRecord, TraceReport};
 
 use crate::audit::{Finding, Summary};
 use crate::records::{History, Origin, RecordKind};

@@ -165,6 +165,15 @@ impl Repo {
         }
     }
 
+    /// Whether commit `ancestor` is `descendant` or one of its ancestors
+    /// (both full SHAs, as [`Resolved::Commit`] gives them). Used by `show`
+    /// to find the deploy an undeployed commit builds on.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
+        let a = Oid::from_str(ancestor).with_context(|| format!("{ancestor:?} is not a commit SHA"))?;
+        let d = Oid::from_str(descendant).with_context(|| format!("{descendant:?} is not a commit SHA"))?;
+        Ok(a == d || self.git.graph_descendant_of(d, a)?)
+    }
+
     /// Reads a blob at a path in a commit's tree; `None` when absent.
     pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
         let tree = self.git.find_commit(commit)?.tree()?;
