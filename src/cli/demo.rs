@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 
 use super::{emit, stdout_style, Context, Format, Global};
 use crate::records;
-use crate::report::{render_json, render_text};
+use crate::report::{render_html, render_json, render_text};
 use crate::scenario::Scenario;
 
 /// The incident scenario, built into the binary.
@@ -52,6 +52,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     let mut out = Vec::new();
     match global.format {
         Format::Json => render_json(&report, &mut out)?,
+        Format::Html => render_html(&report, &mut out)?,
         Format::Text => {
             let style = stdout_style();
             out.extend(

@@ -49,6 +49,9 @@ pub enum Format {
     Text,
     /// One JSON document with schema_version, findings and summary.
     Json,
+    /// One self-contained HTML page: summary, record x component matrix,
+    /// timeline and findings (audit only).
+    Html,
 }
 
 #[derive(Debug, Subcommand)]

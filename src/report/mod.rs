@@ -1,13 +1,17 @@
-//! Reports: a finished audit rendered for people (text) or programs
+//! Reports: a finished audit rendered for people (text, HTML) or programs
 //! (JSON). Renderers take the finished report and any writer; nothing here
 //! decides anything.
 
+mod html;
 mod json;
+mod matrix;
 mod text;
 
 use serde::Serialize;
 
+pub use html::{esc as html_escape, render_html};
 pub use json::{render_json, to_safe_json};
+pub use matrix::{Cell, Column, Matrix};
 pub use text::{render_text, Style};
 
 use crate::audit::{Finding, Summary};
@@ -52,6 +56,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
+    /// Per record, per component: what changed, what was claimed and which
+    /// findings are about it (for the HTML report; not part of the JSON
+    /// document).
+    #[serde(skip)]
+    pub matrix: Option<Matrix>,
 }
 
 impl Report {
