@@ -6,6 +6,7 @@ mod suite {
     mod audit_core;
     mod cli;
     mod findings;
+    mod html;
     mod incident;
     mod records_input;
 }
