@@ -12,6 +12,7 @@ mod suite {
     mod cli;
     mod findings;
     mod gate;
+    mod html;
     mod incident;
     mod records_input;
     mod respond;

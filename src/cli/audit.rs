@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use super::{emit, render, Context, Global};
 use crate::audit::{self, exit_code, FailOn, Summary};
 use crate::records::{self, History};
-use crate::report::{Report, SCHEMA_VERSION};
+use crate::report::{Matrix, Report, SCHEMA_VERSION};
 use crate::truth::{self, Reader};
 
 /// Audit a deployment history: every record against what git says its
@@ -45,7 +45,9 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
         findings: Vec::new(),
         summary: Summary::default(),
         notes: Vec::new(),
+        matrix: None,
     };
+    let mut matrix = Matrix::default();
     for h in histories {
         check_components(ctx, h)?;
         let truth = reader.read(h, &truth::Options::default())?;
@@ -60,8 +62,11 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
         };
         let in_window = |id: &str| h.position(id).is_some_and(|i| i >= from && (to == usize::MAX || i <= to));
         let lines = Report::lines(h, &truth);
+        let first = report.records.len();
         report.records.extend(lines.into_iter().filter(|l| in_window(&l.id)));
         report.findings.extend(findings.into_iter().filter(|f| in_window(&f.record)));
+        let shown = |k: usize| (first..report.records.len()).find(|&i| report.records[i].id == h.records[k].id);
+        matrix.add_history(h, &truth, &shown, &report.findings);
         report.summary.environments.push(h.environment.clone());
         let s = &mut report.summary.skipped;
         s.records_without_changes += skipped.records_without_changes;
@@ -69,6 +74,7 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
         s.unclaimed_in_partial_sources += skipped.unclaimed_in_partial_sources;
         s.versions_unchecked += skipped.versions_unchecked;
     }
+    report.matrix = Some(matrix);
     report.summary.records = report.records.len();
     let findings = report.findings.clone();
     report.summary.count(&findings);

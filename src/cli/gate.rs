@@ -104,6 +104,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         findings,
         summary: Summary { records: 1, environments: vec![env.clone()], skipped, ..Summary::default() },
         notes,
+        matrix: None,
     };
     let findings = report.findings.clone();
     report.summary.count(&findings);

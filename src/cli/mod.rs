@@ -57,6 +57,9 @@ pub enum Format {
     Markdown,
     /// GitHub workflow-command annotations (::error file=…,line=…::…).
     Github,
+    /// One self-contained HTML page: summary, record x component matrix,
+    /// timeline and findings (audit only).
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +121,7 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "markdown",
             Format::Github => "github",
+            Format::Html => "html",
         }
     }
 }
@@ -131,12 +135,13 @@ pub fn fenced(text: &str) -> String {
 
 /// Renders a finished report in the chosen format.
 pub fn render(report: &crate::report::Report, format: Format, title: &str) -> Result<Vec<u8>> {
-    use crate::report::{render_github, render_json, render_markdown, render_text};
+    use crate::report::{render_github, render_html, render_json, render_markdown, render_text};
     let mut out = Vec::new();
     match format {
         Format::Text => render_text(report, title, stdout_style(), &mut out)?,
         Format::Json => render_json(report, &mut out)?,
         Format::Markdown => render_markdown(report, title, &mut out)?,
+        Format::Html => render_html(report, &mut out)?,
         Format::Github => match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             Some(path) => {
                 let mut file =

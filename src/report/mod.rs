@@ -1,10 +1,12 @@
-//! Reports: a finished audit rendered for people (text) or programs
+//! Reports: a finished audit rendered for people (text, HTML) or programs
 //! (JSON). Renderers take the finished report and any writer; nothing here
 //! decides anything.
 
 mod github;
+mod html;
 mod json;
 mod markdown;
+mod matrix;
 mod show;
 mod text;
 mod trace;
@@ -12,8 +14,10 @@ mod trace;
 use serde::Serialize;
 
 pub use github::{escape_data, escape_property, render_github, PER_LEVEL};
+pub use html::{esc as html_escape, render_html};
 pub use json::{render_json, to_safe_json, to_safe_json_line};
 pub use markdown::{md, render_findings, render_markdown};
+pub use matrix::{Cell, Column, Matrix};
 pub use show::{render_show_json, render_show_text, ShowChanges, ShowCommits, ShowComponents, ShowReport};
 pub use text::{render_text, Style};
 pub use trace::{render_trace_json, render_trace_text, TraceCommit, TraceRecord, TraceReport};
@@ -64,6 +68,11 @@ pub struct Report {
     /// no history to compare with).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Per record, per component: what changed, what was claimed and which
+    /// findings are about it (for the HTML report; not part of the JSON
+    /// document).
+    #[serde(skip)]
+    pub matrix: Option<Matrix>,
 }
 
 impl Report {
