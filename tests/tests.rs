@@ -7,5 +7,6 @@ mod suite {
     mod cli;
     mod findings;
     mod incident;
+    mod onboard;
     mod records_input;
 }
