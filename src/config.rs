@@ -161,12 +161,13 @@ pub struct ChangePatterns {
 
 /// Jira-style keys. Single letters (`X-11`) never match: a project key has
 /// two or more characters.
-const DEFAULT_TICKET: &str = r"\b(?P<id>[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,6})\b";
+pub const DEFAULT_TICKET: &str = r"\b(?P<id>[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,6})\b";
 /// Pull-request numbers the way GitHub writes them into history.
-const DEFAULT_MERGE_PR: &str = r"Merge pull request (?P<id>#[0-9]+)";
-const DEFAULT_SQUASH_PR: &str = r"\((?P<id>#[0-9]+)\)";
+pub const DEFAULT_MERGE_PR: &str = r"Merge pull request (?P<id>#[0-9]+)";
+/// Squash-merge subjects that end in "(#4411)".
+pub const DEFAULT_SQUASH_PR: &str = r"\((?P<id>#[0-9]+)\)";
 /// Gerrit's trailer.
-const DEFAULT_CHANGE_ID: &str = r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})\s*$";
+pub const DEFAULT_CHANGE_ID: &str = r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})\s*$";
 
 /// Standards, algorithms and encodings spelled like ticket keys.
 const NOT_TICKETS: &[&str] = &[
@@ -194,6 +195,11 @@ impl ChangePatterns {
             patterns.push(Regex::new(p).with_context(|| format!("invalid change-ID pattern {p:?}"))?);
         }
         Ok(ChangePatterns { patterns, defaults: false })
+    }
+
+    /// Whether these are the built-in defaults (no `[changes] patterns`).
+    pub fn is_default(&self) -> bool {
+        self.defaults
     }
 
     /// The regular expressions, for diagnostics.

@@ -10,9 +10,11 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod config_check;
 pub mod records;
 pub mod report;
 pub mod scenario;
+pub mod suggest;
 pub mod text;
 pub mod time;
 pub mod truth;

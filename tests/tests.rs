@@ -14,6 +14,7 @@ mod suite {
     mod gate;
     mod html;
     mod incident;
+    mod onboard;
     mod records_input;
     mod respond;
 }

@@ -10,11 +10,11 @@ use crate::truth::{self, Reader};
 
 /// Audit a deployment history: every record against what git says its
 /// deploy carried.
-///
-/// Example:
-///   shipcheck audit --records deploys/production.jsonl
-///   shipcheck --format json audit --env production --fail-on warning
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Example:
+  shipcheck audit --records deploys/production.jsonl
+  shipcheck --format json audit --env production --fail-on warning")]
 pub struct Args {
     /// Record source: a JSON file, a JSON Lines file or a folder of *.json
     /// (repeatable; default: the [[records]] of shipcheck.toml).
@@ -36,7 +36,6 @@ pub struct Args {
 
 /// Audits histories and builds the report.
 pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: Option<&str>) -> Result<Report> {
-    let reader = Reader::new(&ctx.repo, &ctx.config);
     let opts = audit::Options { require_change: ctx.config.require_change };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -50,7 +49,13 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
     let mut matrix = Matrix::default();
     for h in histories {
         check_components(ctx, h)?;
+        let bar = ctx.progress.then(|| super::progress::Bar::new(&h.environment));
+        let reader = match &bar {
+            Some(bar) => Reader::new(&ctx.repo, &ctx.config).with_progress(bar),
+            None => Reader::new(&ctx.repo, &ctx.config),
+        };
         let truth = reader.read(h, &truth::Options::default())?;
+        drop(bar);
         let (findings, skipped) = audit::audit(h, &truth, &opts);
         let from = match since {
             Some(id) => h.position(id).unwrap_or(usize::MAX),

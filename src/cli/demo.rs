@@ -14,11 +14,11 @@ pub const INCIDENT: &str = include_str!("../../fixtures/incident.toml");
 
 /// Build the incident that started shipcheck as a small repository in a
 /// temporary folder, audit its deploy log, and print the report.
-///
-/// Example:
-///   shipcheck demo
-///   shipcheck demo --keep /tmp/incident   # keep the repository to explore
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Example:
+  shipcheck demo
+  shipcheck demo --keep /tmp/incident   # keep the repository to explore")]
 pub struct Args {
     /// Write the scenario here (it must not exist yet) and keep it.
     #[arg(long, value_name = "DIR")]
@@ -44,7 +44,8 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     };
     let built = scenario.materialize(&root)?;
     let log = built.record_files[0].clone();
-    let demo_global = super::Global { repo: Some(built.repo.clone()), config: None, format: global.format };
+    let demo_global =
+        super::Global { repo: Some(built.repo.clone()), config: None, format: global.format, quiet: global.quiet };
     let ctx = Context::open(&demo_global)?;
     let records = records::load_path(&log, &log.display().to_string(), &Default::default())?;
     let histories = records::histories(records, None)?;

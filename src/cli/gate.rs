@@ -11,15 +11,16 @@ use crate::records::{self, History, Origin};
 use crate::report::{Report, SCHEMA_VERSION};
 use crate::truth::{self, Reader, Target};
 
-/// Check a pending deploy's record against what is live: the latest record
-/// of its environment (or --base). Exits 1 when the record does not match
-/// what the deploy ships; only findings about the pending record count.
+/// Check a pending deploy's record against what is live, before it ships
 ///
-/// Example:
-///   shipcheck gate --record pending.json --records deploys/production.jsonl
-///   shipcheck --format github gate --record pending.json --records deploys/ --env production
-///   shipcheck gate --record pending.json --base v2023.03.14
+/// The pending record is compared with the latest record of its
+/// environment (or --base), with the same truth and findings as the audit.
+/// Exits 1 when the record does not match what the deploy ships; only
+/// findings about the pending record count.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  shipcheck gate --record pending.json --records deploys/production.jsonl\n  shipcheck --format github gate --record pending.json --records deploys/ --env production\n  shipcheck gate --record pending.json --base v2023.03.14"
+)]
 pub struct Args {
     /// The pending record: one JSON object (its commit is usually HEAD).
     #[arg(long, value_name = "FILE")]

@@ -2,8 +2,13 @@
 //! the library's stages. Each subcommand has its own file.
 
 mod audit;
+mod check_config;
+mod completions;
 mod demo;
 mod gate;
+mod init;
+mod man;
+mod progress;
 mod record;
 mod show;
 mod trace;
@@ -44,6 +49,9 @@ pub struct Global {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// No progress bar (it is only drawn on a terminal, never in CI or for --format json).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 /// Output formats.
@@ -70,6 +78,10 @@ enum Command {
     Trace(trace::Args),
     Record(record::Args),
     Demo(demo::Args),
+    Init(init::Args),
+    CheckConfig(check_config::Args),
+    Completions(completions::Args),
+    Man(man::Args),
 }
 
 /// Parses the process arguments, runs, and maps the outcome to an exit
@@ -101,6 +113,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Trace(args) => trace::run(&cli.global, args),
         Command::Record(args) => record::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
+        Command::Init(args) => init::run(&cli.global, args),
+        Command::CheckConfig(args) => check_config::run(&cli.global, args),
+        Command::Completions(args) => completions::run(&cli.global, args),
+        Command::Man(args) => man::run(&cli.global, args),
     }
 }
 
@@ -167,6 +183,8 @@ pub struct Context {
     pub repo: Repo,
     /// The configuration.
     pub config: Config,
+    /// Whether long work may draw a progress bar on standard error.
+    pub progress: bool,
 }
 
 impl Context {
@@ -179,7 +197,7 @@ impl Context {
         let repo = Repo::open(&start)?;
         let head_file = if repo.workdir().is_none() { repo.head_file(FILE_NAME) } else { None };
         let config = Config::load(global.config.as_deref(), repo.workdir(), head_file)?;
-        Ok(Context { repo, config })
+        Ok(Context { repo, config, progress: progress::enabled_here(global.quiet, global.format) })
     }
 
     /// Loads records from `--records` sources, or else from the

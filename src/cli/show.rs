@@ -23,12 +23,10 @@ use crate::truth::{self, Reader, Resolved};
 /// or, when no record deployed it, the commit itself compared with the
 /// latest record whose commit is its ancestor. Exits 0 when it could
 /// answer, whatever the record's findings.
-///
-/// Example:
-///   shipcheck show prod-42 --records deploys/production.jsonl
-///   shipcheck show --at 2023-03-28T10:00:00Z --env production --component auth
-///   shipcheck --format json show v2023.03.28
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  shipcheck show prod-42 --records deploys/production.jsonl\n  shipcheck show --at 2023-03-28T10:00:00Z --env production --component auth\n  shipcheck --format json show v2023.03.28"
+)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// A record id, or a git revision (SHA, tag, branch).

@@ -16,11 +16,10 @@ use crate::truth::{self, Reader};
 /// whether it claimed the change and whether its commit contained it. The
 /// first line answers "when did it really go out?". Exits 0 when it could
 /// answer.
-///
-/// Example:
-///   shipcheck trace AUTH-77 --records deploys/production.jsonl
-///   shipcheck --format json trace 3f2c1ab --env production
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  shipcheck trace AUTH-77 --records deploys/production.jsonl\n  shipcheck --format json trace 3f2c1ab --env production"
+)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// A change ID (AUTH-77, #4411) or a commit SHA.

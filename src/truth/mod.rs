@@ -8,6 +8,7 @@
 
 mod components;
 mod graph;
+mod layout;
 mod repo;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub use components::{parse_version, same_version, VersionAt, VERSION_FILES};
 pub use graph::{Bits, Graph, Live};
+pub use layout::{Layout, MANIFESTS};
 pub use repo::{Repo, Resolved};
 
 use crate::config::{Component, Config};
@@ -245,10 +247,17 @@ pub struct Options {
 /// time, the problems found, and why there is no commit when there is none.
 pub type Resolution = (Option<(Oid, Option<i64>)>, Vec<RefProblem>, Option<String>);
 
+/// Told how far [`Reader::read`] got (a progress bar, for example).
+pub trait Progress {
+    /// `done` of the history's `total` records have been read.
+    fn advance(&self, done: usize, total: usize);
+}
+
 /// Reads the truth of one history.
 pub struct Reader<'r> {
     repo: &'r Repo,
     config: &'r Config,
+    progress: Option<&'r dyn Progress>,
 }
 
 fn looks_like_sha(s: &str) -> bool {
@@ -281,7 +290,19 @@ enum ClaimKey {
 impl<'r> Reader<'r> {
     /// A reader over a repository with a configuration.
     pub fn new(repo: &'r Repo, config: &'r Config) -> Reader<'r> {
-        Reader { repo, config }
+        Reader { repo, config, progress: None }
+    }
+
+    /// Reports progress to `p` while reading.
+    pub fn with_progress(mut self, p: &'r dyn Progress) -> Reader<'r> {
+        self.progress = Some(p);
+        self
+    }
+
+    fn advance(&self, done: usize, total: usize) {
+        if let Some(p) = self.progress {
+            p.advance(done, total);
+        }
     }
 
     fn commit_ref(&self, g: &Graph, i: u32) -> CommitRef {
@@ -337,6 +358,7 @@ impl<'r> Reader<'r> {
     /// Computes the truth of a history.
     pub fn read(&self, history: &History, opts: &Options) -> Result<Truth> {
         let n = history.records.len();
+        self.advance(0, n);
         let mut targets: Vec<Option<(Oid, Option<i64>)>> = Vec::with_capacity(n);
         let mut problems: Vec<Vec<RefProblem>> = Vec::with_capacity(n);
         let mut missing: Vec<Option<String>> = Vec::with_capacity(n);
@@ -473,6 +495,7 @@ impl<'r> Reader<'r> {
             prev = Some((None, bi, reach_of(bi), b));
         }
         for (k, record) in history.records.iter().enumerate() {
+            self.advance(k, n);
             let Some((oid, tag_time)) = targets[k] else {
                 deploys.push(Deploy {
                     target: Target::Missing { reason: missing[k].clone().unwrap_or_default() },
@@ -639,6 +662,7 @@ impl<'r> Reader<'r> {
             });
             prev = Some((Some(k), ci, reach, oid));
         }
+        self.advance(n, n);
         Ok(Some(Truth {
             environment: history.environment.clone(),
             deploys,

@@ -1,0 +1,60 @@
+//! `shipcheck check-config`.
+
+use std::io::Write;
+
+use anyhow::{bail, Result};
+
+use super::{emit, Context, Format, Global};
+use crate::config::FILE_NAME;
+use crate::config_check::{check, MESSAGES};
+use crate::text::escape;
+
+/// Check the configuration against the repository at HEAD.
+///
+/// Reports every problem, not only the first: component paths that match
+/// no file, components that claim the same file, change-ID patterns that
+/// match none of the last 1000 commit messages, and version files that do
+/// not exist or hold no version. Exits 0 with a one-line summary when all
+/// is well, 2 with one line per problem otherwise.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Example:
+  shipcheck check-config
+  shipcheck --config ci/shipcheck.toml check-config")]
+pub struct Args {}
+
+/// Runs `check-config`.
+pub fn run(global: &Global, _args: Args) -> Result<u8> {
+    let ctx = Context::open(global)?;
+    let Some(path) = ctx.config.path.clone() else {
+        bail!(
+            "no configuration to check: there is no {FILE_NAME} at the repository root; \
+             run `shipcheck init` to write one, or pass --config FILE"
+        );
+    };
+    let shown = escape(&path.display().to_string()).into_owned();
+    let layout = ctx.repo.layout(MESSAGES)?;
+    let checked = check(&ctx.config, &layout, &|p| ctx.repo.head_file(p));
+    if global.format == Format::Json {
+        let doc = serde_json::json!({
+            "config": path.display().to_string(),
+            "ok": checked.problems.is_empty(),
+            "problems": checked.problems,
+            "summary": checked.summary,
+        });
+        emit(format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+    } else if checked.problems.is_empty() {
+        emit(format!("ok: {shown}: {}\n", checked.summary).as_bytes())?;
+    } else {
+        let mut err = std::io::stderr().lock();
+        for p in &checked.problems {
+            let _ = writeln!(err, "error: {shown}: {p}");
+        }
+        let _ = writeln!(
+            err,
+            "{shown}: {} found against HEAD",
+            crate::text::plural(checked.problems.len(), "problem", "problems")
+        );
+    }
+    Ok(if checked.problems.is_empty() { 0 } else { 2 })
+}
