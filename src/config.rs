@@ -161,13 +161,13 @@ pub struct ChangePatterns {
 
 /// Jira-style keys. Single letters (`X-11`) never match: a project key has
 /// two or more characters.
-pub const DEFAULT_TICKET: &str = r"\b(?P<id>[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,6})\b";
+pub const DEFAULT_TICKET: &str = r"(?-u:\b)(?P<id>[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,6})(?-u:\b)";
 /// Pull-request numbers the way GitHub writes them into history.
 pub const DEFAULT_MERGE_PR: &str = r"Merge pull request (?P<id>#[0-9]+)";
 /// Squash-merge subjects that end in "(#4411)".
 pub const DEFAULT_SQUASH_PR: &str = r"\((?P<id>#[0-9]+)\)";
 /// Gerrit's trailer.
-pub const DEFAULT_CHANGE_ID: &str = r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})\s*$";
+pub const DEFAULT_CHANGE_ID: &str = r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})[ \t\r]*$";
 
 /// Standards, algorithms and encodings spelled like ticket keys.
 const NOT_TICKETS: &[&str] = &[

@@ -124,22 +124,54 @@ pub struct VersionAt {
     pub value: Option<String>,
 }
 
-/// Reads a component's version at a commit.
-pub fn version_at(repo: &Repo, commit: Oid, comp: &Component) -> Result<Option<VersionAt>> {
-    let candidates: Vec<String> = match &comp.version_file {
-        VersionFile::None => return Ok(None),
-        VersionFile::Path(p) => vec![p.clone()],
-        VersionFile::Detect(folder) => VERSION_FILES.iter().map(|f| format!("{folder}/{f}")).collect(),
-    };
-    for file in &candidates {
-        if let Some(bytes) = repo.file_at(commit, file)? {
-            let value = parse_version(file, &String::from_utf8_lossy(&bytes));
-            return Ok(Some(VersionAt { file: file.clone(), value }));
+/// Reads components' versions, remembering each by the object that decides
+/// it (the version file's blob, or the folder's tree for detected files):
+/// consecutive deploys mostly share them, so most lookups parse nothing.
+#[derive(Default)]
+pub struct Versions {
+    cache: std::collections::HashMap<(usize, Oid), Option<VersionAt>>,
+}
+
+impl Versions {
+    /// A component's version in a tree (`index` identifies the component).
+    pub fn at(&mut self, repo: &Repo, tree: &Tree<'_>, index: usize, comp: &Component) -> Result<Option<VersionAt>> {
+        match &comp.version_file {
+            VersionFile::None => Ok(None),
+            VersionFile::Path(p) => {
+                let Some(blob) = entry_id(tree, p) else {
+                    return Ok(Some(VersionAt { file: p.clone(), value: None }));
+                };
+                if let Some(v) = self.cache.get(&(index, blob)) {
+                    return Ok(v.clone());
+                }
+                let value = match repo.git.find_blob(blob) {
+                    Ok(b) => parse_version(p, &String::from_utf8_lossy(b.content())),
+                    Err(_) => None,
+                };
+                let v = Some(VersionAt { file: p.clone(), value });
+                self.cache.insert((index, blob), v.clone());
+                Ok(v)
+            }
+            VersionFile::Detect(folder) => {
+                let Some(folder_id) = entry_id(tree, folder) else { return Ok(None) };
+                if let Some(v) = self.cache.get(&(index, folder_id)) {
+                    return Ok(v.clone());
+                }
+                let mut found = None;
+                if let Ok(sub) = repo.git.find_tree(folder_id) {
+                    for name in VERSION_FILES {
+                        let Some(e) = sub.get_name(name) else { continue };
+                        let Ok(b) = repo.git.find_blob(e.id()) else { continue };
+                        let file = format!("{folder}/{name}");
+                        let value = parse_version(&file, &String::from_utf8_lossy(b.content()));
+                        found = Some(VersionAt { file, value });
+                        break;
+                    }
+                }
+                self.cache.insert((index, folder_id), found.clone());
+                Ok(found)
+            }
         }
-    }
-    match &comp.version_file {
-        VersionFile::Path(p) => Ok(Some(VersionAt { file: p.clone(), value: None })),
-        _ => Ok(None),
     }
 }
 

@@ -16,6 +16,30 @@ use regex::Regex;
 use super::repo::Repo;
 use crate::config::ChangePatterns;
 
+/// Hashes an object id by its first eight bytes: ids are already uniformly
+/// random, so SipHash over all twenty bytes only cost time.
+#[derive(Default, Clone, Copy)]
+pub struct OidHasher(u64);
+
+impl std::hash::Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+            if bytes.len() >= 8 {
+                break;
+            }
+        }
+    }
+}
+
+/// A map keyed by object id.
+pub type OidMap<V> = HashMap<Oid, V, std::hash::BuildHasherDefault<OidHasher>>;
+
 /// A set of commits, one bit per graph node.
 #[derive(Clone, Debug, Default)]
 pub struct Bits(Vec<u64>);
@@ -128,14 +152,14 @@ fn mark_hidden(g: &Graph, i: u32, hidden: &mut [bool], state: &Loading) {
 
 /// The loaded graph.
 pub struct Graph {
-    index: HashMap<Oid, u32>,
+    index: OidMap<u32>,
     /// Nodes in load order.
     pub nodes: Vec<Node>,
     names: Vec<String>,
     by_name: HashMap<String, u32>,
     carriers: Vec<Vec<u32>>,
     reverted_by: HashMap<u32, Vec<u32>>,
-    picks_of: HashMap<Oid, Vec<u32>>,
+    picks_of: OidMap<Vec<u32>>,
     hidden: Bits,
     partial: bool,
 }
@@ -158,14 +182,14 @@ impl Graph {
     /// commit descends from `hide` reaches every hidden commit.
     pub fn load(repo: &Repo, tips: &[Oid], hide: Option<Oid>, patterns: &ChangePatterns) -> Result<Graph> {
         let mut g = Graph {
-            index: HashMap::new(),
+            index: OidMap::default(),
             nodes: Vec::new(),
             hidden: Bits::default(),
             names: Vec::new(),
             by_name: HashMap::new(),
             carriers: Vec::new(),
             reverted_by: HashMap::new(),
-            picks_of: HashMap::new(),
+            picks_of: OidMap::default(),
             partial: hide.is_some(),
         };
         let mut state = Loading { parent_oids: Vec::new(), revert_targets: Vec::new() };

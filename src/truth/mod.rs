@@ -486,6 +486,7 @@ impl<'r> Reader<'r> {
             .collect();
 
         let mut deploys = Vec::with_capacity(n);
+        let mut versions = components::Versions::default();
         // The previous deploy: its record index (None for --base), tip, reach and tree.
         let mut prev: Option<(Option<usize>, u32, Bits, Oid)> = None;
         let reach_of =
@@ -621,7 +622,7 @@ impl<'r> Reader<'r> {
                 None => None,
             };
             let mut comp_states = Vec::new();
-            for comp in &components {
+            for (ci_comp, comp) in components.iter().enumerate() {
                 let changed_paths = match &prev_tree {
                     Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
                     None => Vec::new(),
@@ -635,9 +636,9 @@ impl<'r> Reader<'r> {
                     name: comp.name.clone(),
                     changed_paths,
                     files,
-                    version: components::version_at(self.repo, oid, comp)?,
-                    previous_version: match prev_oid {
-                        Some(p) => components::version_at(self.repo, p, comp)?,
+                    version: versions.at(self.repo, &tree, ci_comp, comp)?,
+                    previous_version: match &prev_tree {
+                        Some(pt) => versions.at(self.repo, pt, ci_comp, comp)?,
                         None => None,
                     },
                 });

@@ -5,6 +5,29 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryOpenFlags};
 
+/// Process-wide libgit2 settings for reading history, measured on git/git
+/// (see the README's performance section):
+/// - no hash verification of every object read (git does not verify on
+///   ordinary reads either): halves tree-heavy work;
+/// - commits are not cached: each is read exactly once, and caching them
+///   only cost inserts and evictions; trees stay cached (versions and
+///   component folders are looked up again at the next deploy);
+/// - at most 64 MiB of pack files mapped at once, so peak memory stays
+///   bounded on large packs instead of growing with every window touched.
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        // SAFETY: these only set libgit2's global options; they run once,
+        // before any repository is opened by this process.
+        #[allow(unsafe_code)]
+        unsafe {
+            let _ = git2::opts::set_cache_object_limit(ObjectType::Commit, 0);
+            let _ = git2::opts::set_mwindow_mapped_limit(64 * 1024 * 1024);
+        }
+    });
+}
+
 /// A repository opened for reading. shipcheck never writes through it
 /// (`record --notes` uses its own handle, and only when asked).
 pub struct Repo {
@@ -35,7 +58,7 @@ impl Repo {
         // Reading is what we do; verifying every object's hash doubles the
         // cost of tree-heavy work and git itself does not do it on reads.
         // SAFETY-free: a process-wide libgit2 option.
-        git2::opts::strict_hash_verification(false);
+        tune_libgit2();
         let git = Repository::open_ext(path, RepositoryOpenFlags::empty(), std::iter::empty::<&Path>()).map_err(
             |e| match e.code() {
                 ErrorCode::NotFound => anyhow!(
@@ -172,20 +195,5 @@ impl Repo {
         let a = Oid::from_str(ancestor).with_context(|| format!("{ancestor:?} is not a commit SHA"))?;
         let d = Oid::from_str(descendant).with_context(|| format!("{descendant:?} is not a commit SHA"))?;
         Ok(a == d || self.git.graph_descendant_of(d, a)?)
-    }
-
-    /// Reads a blob at a path in a commit's tree; `None` when absent.
-    pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.git.find_commit(commit)?.tree()?;
-        let entry = match tree.get_path(Path::new(path)) {
-            Ok(e) => e,
-            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Ok(None);
-        }
-        let blob = self.git.find_blob(entry.id()).with_context(|| format!("cannot read {path} at {commit}"))?;
-        Ok(Some(blob.content().to_vec()))
     }
 }
