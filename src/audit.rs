@@ -315,7 +315,7 @@ fn audit_record(
                 continue;
             };
             let across = truth.changes.get(claim);
-            let contained_at = |j: usize| across.and_then(|t| t.contained.get(j).copied().flatten()).unwrap_or(false);
+            let contained_at = |j: usize| across.and_then(|t| t.contained.get(j)).unwrap_or(false);
             match &ct.state {
                 ClaimState::Contained { by } => {
                     let first_earlier = (0..k).find(|&j| contained_at(j));
@@ -392,7 +392,7 @@ fn audit_record(
             let claimed_in: Vec<String> = (0..k)
                 .filter(|&j| {
                     history.records[j].changes.iter().flatten().any(|x| x == &s.change)
-                        && truth.changes.get(&s.change).and_then(|t| t.contained[j]) == Some(false)
+                        && truth.changes.get(&s.change).and_then(|t| t.contained.get(j)) == Some(false)
                 })
                 .map(id_of)
                 .collect();

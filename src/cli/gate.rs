@@ -39,6 +39,66 @@ pub struct Args {
     pub fail_on: FailOn,
 }
 
+/// Reads the truth the gate needs, and no more. The pending deploy is
+/// compared with the live record, so only the commits between the two are
+/// read (like `git log live..pending`), plus, when the deploy ships changes
+/// that earlier records claimed, the history since the first of those
+/// records (to tell whether they contained them: the incident's signature).
+/// When the pending record claims a change that shipped before the live
+/// record, where it first shipped is only known from the whole history,
+/// which is then read.
+fn read_for_gate(ctx: &Context, history: History, opts: &truth::Options) -> Result<(History, truth::Truth)> {
+    let reader = Reader::new(&ctx.repo, &ctx.config);
+    let n = history.records.len();
+    let pending = &history.records[n - 1];
+    if n < 2 || opts.last_against.is_some() || !pending.complete {
+        let truth = reader.read(&history, opts)?;
+        return Ok((history, truth));
+    }
+    // Earlier records, keeping only their claims among `keep` (their other
+    // claims do not bear on the pending record, and checking them would
+    // need the history below the live record).
+    let sub = |idx: &[usize], keep: &[&str]| History {
+        environment: history.environment.clone(),
+        records: idx
+            .iter()
+            .map(|&i| {
+                let mut r = history.records[i].clone();
+                if i + 1 < n {
+                    r.changes = r.changes.map(|c| c.into_iter().filter(|x| keep.contains(&x.as_str())).collect());
+                    if r.changes.as_ref().is_some_and(|c| c.is_empty()) {
+                        r.changes = None;
+                    }
+                }
+                r
+            })
+            .collect(),
+    };
+    let mini = sub(&[n - 2, n - 1], &[]);
+    let truth = reader.read(&mini, opts)?;
+    let last = &truth.deploys[1];
+    let introduced: Vec<&str> = last.introduced.iter().map(|s| s.change.as_str()).collect();
+    let shipped_before = last
+        .claims
+        .iter()
+        .any(|c| matches!(c.state, truth::ClaimState::Contained { .. }) && !introduced.contains(&c.change.as_str()));
+    if shipped_before || matches!(truth.deploys[0].target, Target::Missing { .. }) {
+        let truth = reader.read(&history, opts)?;
+        return Ok((history, truth));
+    }
+    let claimants: Vec<usize> = (0..n - 1)
+        .filter(|&j| history.records[j].changes.iter().flatten().any(|c| introduced.contains(&c.as_str())))
+        .collect();
+    if claimants.is_empty() {
+        return Ok((mini, truth));
+    }
+    let mut idx: Vec<usize> = claimants.into_iter().filter(|&j| j < n - 2).collect();
+    idx.extend([n - 2, n - 1]);
+    let context = sub(&idx, &introduced);
+    let truth = reader.read(&context, opts)?;
+    Ok((context, truth))
+}
+
 /// Runs `gate`.
 pub fn run(global: &Global, args: Args) -> Result<u8> {
     let ctx = Context::open(global)?;
@@ -79,7 +139,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     super::audit::check_components(&ctx, &history)?;
 
     let opts = truth::Options { last_against: args.base.clone(), ..truth::Options::default() };
-    let truth = Reader::new(&ctx.repo, &ctx.config).read(&history, &opts)?;
+    let (history, truth) = read_for_gate(&ctx, history, &opts)?;
     let n = history.records.len();
     let pending = &history.records[n - 1];
     if let Target::Missing { reason } = &truth.deploys[n - 1].target {

@@ -105,7 +105,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             deployed_at: lines[k].deployed_at.clone(),
             commit: lines[k].commit.clone(),
             claimed: r.changes.iter().flatten().any(|c| same_claim(c, &change)),
-            contained: across.and_then(|t| t.contained.get(k).copied().flatten()),
+            contained: across.and_then(|t| t.contained.get(k)),
         })
         .collect();
     let report = TraceReport {

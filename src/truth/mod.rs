@@ -11,7 +11,7 @@ mod graph;
 mod layout;
 mod repo;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{bail, Result};
 use git2::{Oid, Tree};
@@ -207,11 +207,43 @@ impl Deploy {
     }
 }
 
+/// Per record of a history, whether its commit contains a change (`None`:
+/// the record has no commit), kept as the records where that changes: a
+/// change's standing moves rarely, and histories hold thousands of records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Containment(Vec<(usize, Option<bool>)>);
+
+impl Containment {
+    /// From one value per record (tests, literal data).
+    pub fn from_states(states: &[Option<bool>]) -> Containment {
+        let mut c = Containment::default();
+        for (j, v) in states.iter().enumerate() {
+            c.set(j, *v);
+        }
+        c
+    }
+
+    /// The standing at record `j`.
+    pub fn get(&self, j: usize) -> Option<bool> {
+        match self.0.partition_point(|(start, _)| *start <= j) {
+            0 => None,
+            i => self.0[i - 1].1,
+        }
+    }
+
+    /// Records the standing from record `j` on (`j` never decreases).
+    pub fn set(&mut self, j: usize, v: Option<bool>) {
+        if self.0.last().map(|(_, last)| *last) != Some(v) || self.0.is_empty() {
+            self.0.push((j, v));
+        }
+    }
+}
+
 /// Where one change stands across a whole history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeTruth {
-    /// Per record: whether its commit contains the change (`None`: no commit).
-    pub contained: Vec<Option<bool>>,
+    /// Per record: whether its commit contains the change.
+    pub contained: Containment,
     /// Commits carrying it (equivalents included).
     pub carriers: Vec<CommitRef>,
 }
@@ -477,13 +509,21 @@ impl<'r> Reader<'r> {
                 ClaimKey::Missing => Vec::new(),
             }
         };
-        let mut changes: BTreeMap<String, ChangeTruth> = keys
-            .iter()
-            .map(|(c, k)| {
-                let carriers = carriers_of(k).iter().map(|i| self.commit_ref(graph, *i)).collect();
-                (c.clone(), ChangeTruth { contained: vec![None; n], carriers })
-            })
-            .collect();
+        // Every followed change, with its carriers, and for each commit the
+        // changes whose standing it can alter: a deploy only re-checks the
+        // changes its added commits carry or revert, so following changes
+        // costs what the ranges hold, not changes x records.
+        let key_names: Vec<&String> = keys.keys().collect();
+        let key_carriers: Vec<Vec<u32>> = keys.values().map(carriers_of).collect();
+        let mut watch: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (ki, cs) in key_carriers.iter().enumerate() {
+            for c in cs {
+                watch.entry(*c).or_default().push(ki);
+            }
+        }
+        let mut standing: Vec<Option<bool>> = vec![None; key_names.len()];
+        let mut recheck_all = true;
+        let mut containment: Vec<Containment> = vec![Containment::default(); key_names.len()];
 
         let mut deploys = Vec::with_capacity(n);
         let mut versions = components::Versions::default();
@@ -498,6 +538,13 @@ impl<'r> Reader<'r> {
         for (k, record) in history.records.iter().enumerate() {
             self.advance(k, n);
             let Some((oid, tag_time)) = targets[k] else {
+                for (ki, st) in standing.iter_mut().enumerate() {
+                    if st.is_some() {
+                        *st = None;
+                        containment[ki].set(k, None);
+                    }
+                }
+                recheck_all = true;
                 deploys.push(Deploy {
                     target: Target::Missing { reason: missing[k].clone().unwrap_or_default() },
                     ref_problems: problems[k].clone(),
@@ -539,21 +586,28 @@ impl<'r> Reader<'r> {
             let mut sorted_added = added.clone();
             sorted_added.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
             if let Some(preach) = prev_reach {
+                // change -> its place in `introduced`, or None when it was live before
+                let mut seen: HashMap<u32, Option<usize>> = HashMap::new();
                 for &a in sorted_added.iter().rev() {
                     for &ch in &graph.node(a).changes {
-                        let name = graph.change_name(ch);
-                        if let Some(s) = introduced.iter_mut().find(|s| s.change == name) {
-                            s.commits.push(graph.node(a).oid.to_string());
-                            continue;
-                        }
-                        let carriers = graph.carriers(name);
-                        if matches!(graph.live(carriers, &reach), Live::Contained(_))
-                            && !matches!(graph.live(carriers, preach), Live::Contained(_))
-                        {
-                            introduced.push(Shipped {
-                                change: name.to_string(),
-                                commits: vec![graph.node(a).oid.to_string()],
-                            });
+                        match seen.get(&ch) {
+                            Some(Some(at)) => introduced[*at].commits.push(graph.node(a).oid.to_string()),
+                            Some(None) => {}
+                            None => {
+                                let name = graph.change_name(ch);
+                                let carriers = graph.carriers(name);
+                                if matches!(graph.live(carriers, &reach), Live::Contained(_))
+                                    && !matches!(graph.live(carriers, preach), Live::Contained(_))
+                                {
+                                    seen.insert(ch, Some(introduced.len()));
+                                    introduced.push(Shipped {
+                                        change: name.to_string(),
+                                        commits: vec![graph.node(a).oid.to_string()],
+                                    });
+                                } else {
+                                    seen.insert(ch, None);
+                                }
+                            }
                         }
                     }
                 }
@@ -563,9 +617,7 @@ impl<'r> Reader<'r> {
             if let Some(preach) = prev_reach {
                 let mut candidates: Vec<u32> = removed.clone();
                 for &a in &added {
-                    if graph.node(a).is_revert {
-                        candidates.extend((0..graph.len() as u32).filter(|t| graph.reverts_of(*t).contains(&a)));
-                    }
+                    candidates.extend(graph.node(a).reverts.iter().copied());
                 }
                 for c in candidates {
                     for &ch in &graph.node(c).changes {
@@ -581,19 +633,42 @@ impl<'r> Reader<'r> {
                 }
             }
 
-            // Where every followed change stands here.
-            for (c, key) in &keys {
-                let live = graph.live(&carriers_of(key), &reach);
-                if let Some(t) = changes.get_mut(c) {
-                    t.contained[k] = Some(matches!(live, Live::Contained(_)));
+            // Where the followed changes stand here: all of them after a
+            // gap or a removal, else only those the added commits touch.
+            let recheck: Vec<usize> = if recheck_all || !removed.is_empty() || prev_reach.is_none() {
+                (0..key_names.len()).collect()
+            } else {
+                let mut touched: Vec<usize> = Vec::new();
+                let mut stack: Vec<u32> = added.clone();
+                let mut depth = 0;
+                while !stack.is_empty() && depth < 8 {
+                    let mut next = Vec::new();
+                    for c in stack {
+                        touched.extend(watch.get(&c).into_iter().flatten());
+                        next.extend(graph.node(c).reverts.iter().copied());
+                    }
+                    stack = next;
+                    depth += 1;
+                }
+                touched.sort_unstable();
+                touched.dedup();
+                touched
+            };
+            recheck_all = false;
+            for ki in recheck {
+                let now = Some(matches!(graph.live(&key_carriers[ki], &reach), Live::Contained(_)));
+                if standing[ki] != now {
+                    standing[ki] = now;
+                    containment[ki].set(k, now);
                 }
             }
             let about = record.about_components();
             let mut claims = Vec::new();
             for c in record.changes.iter().flatten() {
                 let key = &keys[c];
-                let carriers = carriers_of(key);
-                let state = match (key, graph.live(&carriers, &reach)) {
+                let ki = key_names.binary_search(&c).expect("every claim is followed");
+                let carriers = &key_carriers[ki];
+                let state = match (key, graph.live(carriers, &reach)) {
                     (ClaimKey::Missing, _) => ClaimState::NoSuchCommit,
                     (_, Live::Contained(by)) => ClaimState::Contained { by: graph.node(by).oid.to_string() },
                     (_, Live::Reverted { carrier, by }) => ClaimState::Reverted {
@@ -604,7 +679,7 @@ impl<'r> Reader<'r> {
                     (_, Live::Absent) => ClaimState::Absent,
                 };
                 let touched = match &about {
-                    Some(_) if !carriers.is_empty() => Some(self.touched(graph, &carriers, &components)?),
+                    Some(_) if !carriers.is_empty() => Some(self.touched(graph, carriers, &components)?),
                     _ => None,
                 };
                 claims.push(ClaimTruth {
@@ -663,6 +738,14 @@ impl<'r> Reader<'r> {
             });
             prev = Some((Some(k), ci, reach, oid));
         }
+        let changes: BTreeMap<String, ChangeTruth> = key_names
+            .iter()
+            .zip(key_carriers.iter().zip(containment))
+            .map(|(name, (cs, contained))| {
+                let carriers = cs.iter().map(|i| self.commit_ref(graph, *i)).collect();
+                ((*name).clone(), ChangeTruth { contained, carriers })
+            })
+            .collect();
         self.advance(n, n);
         Ok(Some(Truth {
             environment: history.environment.clone(),

@@ -6,7 +6,8 @@ use shipcheck::audit::{self, exit_code, FailOn, Kind, Options, Severity};
 use shipcheck::records::{ClaimedComponent, History, Origin, Record, RecordKind};
 use shipcheck::time::Timestamp;
 use shipcheck::truth::{
-    ChangeTruth, ClaimState, ClaimTruth, CommitRef, ComponentState, Deploy, Previous, Shipped, Target, Truth, VersionAt,
+    ChangeTruth, ClaimState, ClaimTruth, CommitRef, ComponentState, Containment, Deploy, Previous, Shipped, Target,
+    Truth, VersionAt,
 };
 
 fn record(id: &str, components: Option<&[&str]>, changes: Option<&[&str]>) -> Record {
@@ -85,13 +86,24 @@ fn incident() -> (History, Truth) {
     let mut changes = BTreeMap::new();
     changes.insert(
         "AUTH-7".into(),
-        ChangeTruth { contained: vec![Some(false), Some(false), Some(true)], carriers: vec![] },
+        ChangeTruth {
+            contained: Containment::from_states(&vec![Some(false), Some(false), Some(true)]),
+            carriers: vec![],
+        },
     );
-    changes
-        .insert("WEB-1".into(), ChangeTruth { contained: vec![Some(false), Some(true), Some(true)], carriers: vec![] });
+    changes.insert(
+        "WEB-1".into(),
+        ChangeTruth {
+            contained: Containment::from_states(&vec![Some(false), Some(true), Some(true)]),
+            carriers: vec![],
+        },
+    );
     changes.insert(
         "BILL-3".into(),
-        ChangeTruth { contained: vec![Some(false), Some(false), Some(true)], carriers: vec![] },
+        ChangeTruth {
+            contained: Containment::from_states(&vec![Some(false), Some(false), Some(true)]),
+            carriers: vec![],
+        },
     );
     let truth = Truth {
         environment: "prod".into(),

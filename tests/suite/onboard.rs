@@ -269,7 +269,10 @@ fn init_on_top_level_service_folders_then_a_clean_audit() {
             ("web", &["services/web/"], Some("services/web/pyproject.toml")),
         ])
     );
-    assert_eq!(patterns(&config), [r"\b(?P<id>(?:AUTH|WEB)-\d+)\b", r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})[ \t\r]*$"]);
+    assert_eq!(
+        patterns(&config),
+        [r"\b(?P<id>(?:AUTH|WEB)-\d+)\b", r"(?m)^Change-Id: (?P<id>I[0-9a-f]{8,40})[ \t\r]*$"]
+    );
     assert!(text.contains("# Release tags: 2 of 2 tags are named YYYY.MM.DD (dates) (e.g. 2023.03.28)."), "{text}");
     assert!(text.contains("# source = \"tags:20*\"\n"), "{text}");
 
