@@ -86,24 +86,15 @@ fn incident() -> (History, Truth) {
     let mut changes = BTreeMap::new();
     changes.insert(
         "AUTH-7".into(),
-        ChangeTruth {
-            contained: Containment::from_states(&vec![Some(false), Some(false), Some(true)]),
-            carriers: vec![],
-        },
+        ChangeTruth { contained: Containment::from_states(&[Some(false), Some(false), Some(true)]), carriers: vec![] },
     );
     changes.insert(
         "WEB-1".into(),
-        ChangeTruth {
-            contained: Containment::from_states(&vec![Some(false), Some(true), Some(true)]),
-            carriers: vec![],
-        },
+        ChangeTruth { contained: Containment::from_states(&[Some(false), Some(true), Some(true)]), carriers: vec![] },
     );
     changes.insert(
         "BILL-3".into(),
-        ChangeTruth {
-            contained: Containment::from_states(&vec![Some(false), Some(false), Some(true)]),
-            carriers: vec![],
-        },
+        ChangeTruth { contained: Containment::from_states(&[Some(false), Some(false), Some(true)]), carriers: vec![] },
     );
     let truth = Truth {
         environment: "prod".into(),
