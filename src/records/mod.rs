@@ -1,6 +1,7 @@
 //! Records: the claims people and pipelines wrote about deploys, read from
 //! their sources and ordered into one history per environment.
 
+pub mod changelog;
 mod parse;
 
 use std::collections::HashMap;
