@@ -506,7 +506,9 @@ fn audit_record(
 
     // Dates: deployed before the commit existed.
     if let Some(at) = record.deployed_at {
-        if at < commit.time {
+        if record.source.release_history && record.source.date_only {
+            release_date(record, deploy, commit, at, &mut push);
+        } else if at < commit.time {
             push(
                 Kind::DateMismatch,
                 Severity::Error,
@@ -563,6 +565,62 @@ fn audit_record(
                 );
             }
         }
+    }
+}
+
+/// A release history's header date (a day, written in the author's time
+/// zone): before the release's commit is an error; more than 7 days from
+/// the tag's date (the annotated tag's, else the commit's) a warning.
+fn release_date(
+    record: &Record,
+    deploy: &Deploy,
+    commit: &crate::truth::CommitRef,
+    at: crate::time::Timestamp,
+    push: &mut dyn FnMut(Kind, Severity, Option<&str>, Option<&str>, String, Evidence),
+) {
+    const DAY: i64 = 86_400;
+    let name = record.release.as_deref().unwrap_or(&record.id);
+    let ev = |other: crate::time::Timestamp| Evidence {
+        commit: Some(commit.sha.clone()),
+        record_time: Some(at.to_string()),
+        commit_time: Some(other.to_string()),
+        ..Evidence::default()
+    };
+    // The header's day ends 24 h after its midnight (UTC), and a writer
+    // may be 12 h behind UTC.
+    if at.0 + DAY + 12 * 3600 <= commit.time.0 {
+        push(
+            Kind::DateMismatch,
+            Severity::Error,
+            None,
+            None,
+            format!(
+                "{name} is dated {}, before its commit {} was made ({}): the date or the tag is wrong.",
+                at.date(),
+                commit.short(),
+                commit.time.date()
+            ),
+            ev(commit.time),
+        );
+        return;
+    }
+    let tag = deploy.tag_time.unwrap_or(commit.time);
+    let tag_day = tag.0.div_euclid(DAY) * DAY;
+    if (at.0 - tag_day).abs() > 7 * DAY {
+        let what = if deploy.tag_time.is_some() { "tagged" } else { "its tagged commit was made" };
+        push(
+            Kind::DateMismatch,
+            Severity::Warning,
+            None,
+            None,
+            format!(
+                "{name} is dated {}, but {what} on {} ({} days apart).",
+                at.date(),
+                tag.date(),
+                (at.0 - tag_day).abs() / DAY
+            ),
+            ev(tag),
+        );
     }
 }
 

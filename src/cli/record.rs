@@ -303,6 +303,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         origin: Origin { file: "(new record)".into(), line: 0 },
         complete: true,
         about: None,
+        source: Default::default(),
     };
     let line = match &args.append {
         Some(path) => {
