@@ -388,6 +388,16 @@ fn audit_record(
             if claimed || claims.is_none() {
                 continue;
             }
+            // A backport "title (#orig) (#backport)" claimed by either number
+            // claims the other too: in a release history, a change whose
+            // commits all carry a claimed change is claimed.
+            if record.source.release_history
+                && s.commits.iter().all(|c| {
+                    deploy.claims.iter().any(|ct| !matches!(ct.state, ClaimState::Absent) && ct.carriers.contains(c))
+                })
+            {
+                continue;
+            }
             // Earlier records that claimed it without containing it: the incident's signature.
             let claimed_in: Vec<String> = (0..k)
                 .filter(|&j| {
@@ -568,6 +578,9 @@ fn audit_record(
     }
 }
 
+/// How a check adds a finding: kind, severity, change, component, message, evidence.
+type Push<'a> = dyn FnMut(Kind, Severity, Option<&str>, Option<&str>, String, Evidence) + 'a;
+
 /// A release history's header date (a day, written in the author's time
 /// zone): before the release's commit is an error; more than 7 days from
 /// the tag's date (the annotated tag's, else the commit's) a warning.
@@ -576,7 +589,7 @@ fn release_date(
     deploy: &Deploy,
     commit: &crate::truth::CommitRef,
     at: crate::time::Timestamp,
-    push: &mut dyn FnMut(Kind, Severity, Option<&str>, Option<&str>, String, Evidence),
+    push: &mut Push<'_>,
 ) {
     const DAY: i64 = 86_400;
     let name = record.release.as_deref().unwrap_or(&record.id);

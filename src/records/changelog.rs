@@ -544,13 +544,16 @@ fn references(
             }
         }
         found.sort_by_key(|f| f.at);
+        found.dedup_by_key(|f| f.at);
         // "see #1, #2 and #3": IDs listed right after a mention are mentions too.
         let mut last: Option<(usize, bool)> = None;
         for f in found {
             let listed = |from: usize| {
                 entry.get(from..f.at).is_some_and(|gap| {
-                    gap.split(|c: char| !c.is_alphanumeric())
-                        .all(|w| w.is_empty() || w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or"))
+                    !gap.contains(['(', '[', ';', '.', ':'])
+                        && gap
+                            .split(|c: char| !c.is_alphanumeric())
+                            .all(|w| w.is_empty() || w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or"))
                 })
             };
             let mention = match last {
@@ -574,6 +577,12 @@ fn is_mention(before: &str) -> bool {
     // The words since the last sentence or list break, lowercased.
     let tail: String = before.chars().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
     let tail = tail.to_lowercase();
+    // "this introduced a new bug: #94": a clause ending in a colon leads to the ID.
+    let trimmed = tail.trim_end().trim_end_matches(['[', '(']).trim_end();
+    let (tail, led) = match trimmed.strip_suffix(':') {
+        Some(t) => (t.to_string(), true),
+        None => (tail.clone(), false),
+    };
     let clause = tail.rsplit(['.', ';', ',', ':', '\u{2014}']).next().unwrap_or("");
     let mut words: Vec<&str> =
         clause.split(|c: char| !(c.is_alphanumeric() || c == '-')).filter(|w| !w.is_empty()).collect();
@@ -588,7 +597,11 @@ fn is_mention(before: &str) -> bool {
         }
     }
     let joined = words.join(" ");
-    MENTION_CUES.iter().any(|cue| joined == *cue || joined.ends_with(&format!(" {cue}")))
+    if MENTION_CUES.iter().any(|cue| joined == *cue || joined.ends_with(&format!(" {cue}"))) {
+        return true;
+    }
+    // A clause that names a bug's origin and then the ID after a colon.
+    led && words.iter().rev().take(5).any(|w| ["introduced", "regressed", "reverted", "caused"].contains(w))
 }
 
 #[cfg(test)]
@@ -688,9 +701,12 @@ mod tests {
 
     #[test]
     fn prose_mentions_are_not_claims() {
-        let s = p("## 2.0.0\n\n- Fix regression introduced in #100 (#101)\n- Revert #102; see PR #103\n- Follow-up to [#104](https://github.com/o/r/pull/104): tidy (#105)\n- Identified as AUTH-9, fixed by AUTH-10\n- Bug reverted in [#106], introduced by #107\n\n[#106]: https://github.com/o/r/pull/106\n");
-        assert_eq!(s[0].claims, ["#101", "#105", "AUTH-10"]);
-        assert_eq!(s[0].mentions, ["#100", "#102", "#103", "#104", "AUTH-9", "#106", "#107"]);
+        let s = p("## 2.0.0\n\n- Fix regression introduced in #100 (#101)\n- Revert #102; see PR #103\n- Follow-up to [#104](https://github.com/o/r/pull/104): tidy (#105)\n- Identified as AUTH-9, fixed by AUTH-10\n- Bug reverted in [#106], introduced by #107\n- Fixed in 1.1, this introduced a new bug:\n  [#108](https://github.com/o/r/issues/108). Also (#109)\n- see #110 (#111), see #112, #113 and #114\n\n[#106]: https://github.com/o/r/pull/106\n");
+        assert_eq!(s[0].claims, ["#101", "#105", "AUTH-10", "#109", "#111"]);
+        assert_eq!(
+            s[0].mentions,
+            ["#100", "#102", "#103", "#104", "AUTH-9", "#106", "#107", "#108", "#110", "#112", "#113", "#114"]
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl Reader<'_> {
             self.config.components.clone()
         };
         let mut cache = PatchCache::new();
+        let source_file = history.records.iter().find_map(|r| r.source.file.as_deref());
         let keys: BTreeMap<String, ClaimKey> = all_claims
             .iter()
             .map(|c| {
@@ -55,10 +56,23 @@ impl Reader<'_> {
                     Some(None) => ClaimKey::Missing,
                     None => {
                         let pulled = self.pull_request_squashes(&graph, c, &mut cache)?;
-                        if pulled.is_empty() {
+                        // The changelog's own edits ("changelog: add #200") ship nothing.
+                        let own: Vec<u32> = match source_file {
+                            Some(f) => graph
+                                .carriers(c)
+                                .iter()
+                                .copied()
+                                .filter(|&i| self.only_touches(&graph, i, f).unwrap_or(false))
+                                .collect(),
+                            None => Vec::new(),
+                        };
+                        if pulled.is_empty() && own.is_empty() {
                             ClaimKey::Id(c.clone())
                         } else {
-                            ClaimKey::Sha(pulled)
+                            let mut list: Vec<u32> =
+                                graph.carriers(c).iter().copied().filter(|i| !own.contains(i)).collect();
+                            list.extend(pulled);
+                            ClaimKey::Sha(list)
                         }
                     }
                 };
@@ -342,6 +356,28 @@ impl Reader<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Whether a commit changes nothing but `file` (against its first parent).
+    fn only_touches(&self, graph: &Graph, i: u32, file: &str) -> Result<bool> {
+        let commit = self.repo.git.find_commit(graph.node(i).oid)?;
+        if commit.parent_count() > 1 {
+            return Ok(false);
+        }
+        let parent_tree = match commit.parent(0) {
+            Ok(p) => Some(p.tree()?),
+            Err(_) => None,
+        };
+        let diff = self.repo.git.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), None)?;
+        let mut any = false;
+        for d in diff.deltas() {
+            any = true;
+            let path = d.new_file().path().or(d.old_file().path()).map(|p| p.to_string_lossy().into_owned());
+            if path.as_deref() != Some(file) {
+                return Ok(false);
+            }
+        }
+        Ok(any)
     }
 
     /// Components touched by any of these commits (each against its first
