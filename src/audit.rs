@@ -320,6 +320,8 @@ fn audit_record(
                 ClaimState::Contained { by } => {
                     let first_earlier = (0..k).find(|&j| contained_at(j));
                     if compared && !introduced.contains(&claim.as_str()) {
+                        // A final release lists what its pre-releases shipped.
+                        let first_earlier = first_earlier.filter(|&j| !prerelease_of(&history.records[j], record));
                         if let Some(j) = first_earlier {
                             let name = id_of(j);
                             push(
@@ -406,12 +408,19 @@ fn audit_record(
                 })
                 .map(id_of)
                 .collect();
+            // In a release history, a record of another line (1.5.15 beside
+            // 1.6.0) that claims and contains the change shipped it there:
+            // that is no wrong attribution on this line.
             let other_claims = !claimed_in.is_empty()
-                || history
-                    .records
-                    .iter()
-                    .any(|r| r.id != record.id && r.changes.iter().flatten().any(|x| x == &s.change));
-            if !record.complete && !other_claims {
+                || history.records.iter().enumerate().any(|(j, r)| {
+                    r.id != record.id
+                        && r.changes.iter().flatten().any(|x| x == &s.change)
+                        && (!record.source.release_history || same_line(truth, j, k))
+                        && !prerelease_of(record, r)
+                });
+            // A partial source that mentions the change ("see #84") knows of it.
+            let mentioned = record.source.mentions.iter().any(|m| m == &s.change);
+            if !record.complete && (!other_claims || mentioned) {
                 skipped.unclaimed_in_partial_sources += 1;
                 continue;
             }
@@ -576,6 +585,35 @@ fn audit_record(
             }
         }
     }
+}
+
+/// Whether `pre` is a pre-release of `fin` (1.0.0-rc.1 of 1.0.0): a final
+/// release's changelog section conventionally lists what its pre-releases shipped.
+fn prerelease_of(pre: &Record, fin: &Record) -> bool {
+    match (pre.source.version.as_deref(), fin.source.version.as_deref()) {
+        (Some(p), Some(f)) => {
+            let core = |v: &str| v.trim_start_matches(['v', 'V']).split(['-', '+']).next().unwrap_or("").to_string();
+            p.contains('-') && !f.contains('-') && core(p) == core(f)
+        }
+        _ => false,
+    }
+}
+
+/// Whether release j and k are on one line: one is the other's previous,
+/// or its previous's previous, and so on.
+fn same_line(truth: &Truth, j: usize, k: usize) -> bool {
+    let reaches = |from: usize, to: usize| {
+        let mut at = from;
+        for _ in 0..truth.deploys.len() {
+            match truth.deploys.get(at).map(|d| &d.previous) {
+                Some(Previous::Record { index }) if *index == to => return true,
+                Some(Previous::Record { index }) => at = *index,
+                _ => return false,
+            }
+        }
+        false
+    };
+    reaches(j, k) || reaches(k, j)
 }
 
 /// How a check adds a finding: kind, severity, change, component, message, evidence.

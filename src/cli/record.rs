@@ -31,7 +31,7 @@ use crate::truth::{self, Deploy, Previous, Reader, Resolved};
 /// under the lock (a malformed file, or a last line cut short by a crash,
 /// is refused and left untouched), computes the record against what the
 /// file says is live, and writes exactly one line. Existing lines are never
-/// rewritten. Nothing is written to the repository.
+/// rewritten. Nothing is written to the repository, except with `--notes`.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Example:\n  shipcheck record --env production --commit HEAD --release v2023.03.28 --append deploys/production.jsonl\n  shipcheck record --env staging --commit 3f2c1ab --id stg-7 --at 2023-03-28T09:00:00Z"
