@@ -348,6 +348,9 @@ pub fn parse(text: &str, patterns: &ChangePatterns) -> Result<Vec<Section>, Pars
         }
     }
 
+    let home = home_repo(text);
+    HOME.with(|h| *h.borrow_mut() = home);
+
     // Headers.
     let mut headers: Vec<HeaderLine> = Vec::new();
     let mut i = 0;
@@ -470,7 +473,33 @@ struct Found {
     id: String,
 }
 
+fn repo_of_url_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    re(&RE, r"(?i)github\.com/(?P<repo>[\w.\-]+/[\w.\-]+)/(?:pull|pulls|issues)/[0-9]")
+}
+
+/// The repository most pull-request links point into: the changelog's own.
+/// Links into other repositories (`kbknapp/clap-rs/issues/742`) name
+/// another project's numbers and claim nothing here.
+fn home_repo(text: &str) -> Option<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for c in repo_of_url_re().captures_iter(text) {
+        *counts.entry(c["repo"].to_lowercase()).or_default() += 1;
+    }
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(r, _)| r)
+}
+
+thread_local! {
+    static HOME: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 fn pr_from_url(url: &str) -> Option<String> {
+    if let Some(c) = repo_of_url_re().captures(url) {
+        let other = HOME.with(|h| h.borrow().as_ref().is_some_and(|home| *home != c["repo"].to_lowercase()));
+        if other {
+            return None;
+        }
+    }
     pr_url_re().captures(url).map(|c| format!("#{}", &c["n"]))
 }
 
@@ -683,7 +712,7 @@ mod tests {
             - Bare https://github.com/o/r/pull/14\n\
             - Issue link [#15](https://github.com/o/r/issues/15)\n\
             - Squash style (#16), ticket WEB-17\n\
-            - Not ids: &#38; x/#19 issue#20 and `a#21`\n\
+            - Not ids: &#38; x/#19 issue#20 and `a#21`, [other](https://github.com/x/y/issues/22)\n\
             \n\
             [fix-11]: https://github.com/o/r/pull/11 \"title\"\n\
             [#12]: https://github.com/o/r/pull/12\n\
