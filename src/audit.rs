@@ -320,6 +320,8 @@ fn audit_record(
                 ClaimState::Contained { by } => {
                     let first_earlier = (0..k).find(|&j| contained_at(j));
                     if compared && !introduced.contains(&claim.as_str()) {
+                        // A final release lists what its pre-releases shipped.
+                        let first_earlier = first_earlier.filter(|&j| !prerelease_of(&history.records[j], record));
                         if let Some(j) = first_earlier {
                             let name = id_of(j);
                             push(
@@ -388,6 +390,16 @@ fn audit_record(
             if claimed || claims.is_none() {
                 continue;
             }
+            // A backport "title (#orig) (#backport)" claimed by either number
+            // claims the other too: in a release history, a change whose
+            // commits all carry a claimed change is claimed.
+            if record.source.release_history
+                && s.commits.iter().all(|c| {
+                    deploy.claims.iter().any(|ct| !matches!(ct.state, ClaimState::Absent) && ct.carriers.contains(c))
+                })
+            {
+                continue;
+            }
             // Earlier records that claimed it without containing it: the incident's signature.
             let claimed_in: Vec<String> = (0..k)
                 .filter(|&j| {
@@ -396,12 +408,19 @@ fn audit_record(
                 })
                 .map(id_of)
                 .collect();
+            // In a release history, a record of another line (1.5.15 beside
+            // 1.6.0) that claims and contains the change shipped it there:
+            // that is no wrong attribution on this line.
             let other_claims = !claimed_in.is_empty()
-                || history
-                    .records
-                    .iter()
-                    .any(|r| r.id != record.id && r.changes.iter().flatten().any(|x| x == &s.change));
-            if !record.complete && !other_claims {
+                || history.records.iter().enumerate().any(|(j, r)| {
+                    r.id != record.id
+                        && r.changes.iter().flatten().any(|x| x == &s.change)
+                        && (!record.source.release_history || same_line(truth, j, k))
+                        && !prerelease_of(record, r)
+                });
+            // A partial source that mentions the change ("see #84") knows of it.
+            let mentioned = record.source.mentions.iter().any(|m| m == &s.change);
+            if !record.complete && (!other_claims || mentioned) {
                 skipped.unclaimed_in_partial_sources += 1;
                 continue;
             }
@@ -506,7 +525,9 @@ fn audit_record(
 
     // Dates: deployed before the commit existed.
     if let Some(at) = record.deployed_at {
-        if at < commit.time {
+        if record.source.release_history && record.source.date_only {
+            release_date(record, deploy, commit, at, &mut push);
+        } else if at < commit.time {
             push(
                 Kind::DateMismatch,
                 Severity::Error,
@@ -563,6 +584,94 @@ fn audit_record(
                 );
             }
         }
+    }
+}
+
+/// Whether `pre` is a pre-release of `fin` (1.0.0-rc.1 of 1.0.0): a final
+/// release's changelog section conventionally lists what its pre-releases shipped.
+fn prerelease_of(pre: &Record, fin: &Record) -> bool {
+    match (pre.source.version.as_deref(), fin.source.version.as_deref()) {
+        (Some(p), Some(f)) => {
+            let core = |v: &str| v.trim_start_matches(['v', 'V']).split(['-', '+']).next().unwrap_or("").to_string();
+            p.contains('-') && !f.contains('-') && core(p) == core(f)
+        }
+        _ => false,
+    }
+}
+
+/// Whether release j and k are on one line: one is the other's previous,
+/// or its previous's previous, and so on.
+fn same_line(truth: &Truth, j: usize, k: usize) -> bool {
+    let reaches = |from: usize, to: usize| {
+        let mut at = from;
+        for _ in 0..truth.deploys.len() {
+            match truth.deploys.get(at).map(|d| &d.previous) {
+                Some(Previous::Record { index }) if *index == to => return true,
+                Some(Previous::Record { index }) => at = *index,
+                _ => return false,
+            }
+        }
+        false
+    };
+    reaches(j, k) || reaches(k, j)
+}
+
+/// How a check adds a finding: kind, severity, change, component, message, evidence.
+type Push<'a> = dyn FnMut(Kind, Severity, Option<&str>, Option<&str>, String, Evidence) + 'a;
+
+/// A release history's header date (a day, written in the author's time
+/// zone): before the release's commit is an error; more than 7 days from
+/// the tag's date (the annotated tag's, else the commit's) a warning.
+fn release_date(
+    record: &Record,
+    deploy: &Deploy,
+    commit: &crate::truth::CommitRef,
+    at: crate::time::Timestamp,
+    push: &mut Push<'_>,
+) {
+    const DAY: i64 = 86_400;
+    let name = record.release.as_deref().unwrap_or(&record.id);
+    let ev = |other: crate::time::Timestamp| Evidence {
+        commit: Some(commit.sha.clone()),
+        record_time: Some(at.to_string()),
+        commit_time: Some(other.to_string()),
+        ..Evidence::default()
+    };
+    // The header's day ends 24 h after its midnight (UTC), and a writer
+    // may be 12 h behind UTC.
+    if at.0 + DAY + 12 * 3600 <= commit.time.0 {
+        push(
+            Kind::DateMismatch,
+            Severity::Error,
+            None,
+            None,
+            format!(
+                "{name} is dated {}, before its commit {} was made ({}): the date or the tag is wrong.",
+                at.date(),
+                commit.short(),
+                commit.time.date()
+            ),
+            ev(commit.time),
+        );
+        return;
+    }
+    let tag = deploy.tag_time.unwrap_or(commit.time);
+    let tag_day = tag.0.div_euclid(DAY) * DAY;
+    if (at.0 - tag_day).abs() > 7 * DAY {
+        let what = if deploy.tag_time.is_some() { "tagged" } else { "its tagged commit was made" };
+        push(
+            Kind::DateMismatch,
+            Severity::Warning,
+            None,
+            None,
+            format!(
+                "{name} is dated {}, but {what} on {} ({} days apart).",
+                at.date(),
+                tag.date(),
+                (at.0 - tag_day).abs() / DAY
+            ),
+            ev(tag),
+        );
     }
 }
 

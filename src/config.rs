@@ -62,6 +62,17 @@ pub struct SourceConfig {
     pub complete: Option<bool>,
 }
 
+impl SourceConfig {
+    /// The `release` templates, `v{version}` when none is configured.
+    pub fn release_templates(&self) -> Vec<String> {
+        match &self.release {
+            Some(Templates::One(t)) => vec![t.clone()],
+            Some(Templates::Many(v)) if !v.is_empty() => v.clone(),
+            _ => vec!["v{version}".to_string()],
+        }
+    }
+}
+
 /// One template or a list of them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]

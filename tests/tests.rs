@@ -17,4 +17,5 @@ mod suite {
     mod onboard;
     mod records_input;
     mod respond;
+    mod sources;
 }

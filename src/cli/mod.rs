@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, SourceConfig, FILE_NAME};
+use crate::config::{ChangePatterns, Config, SourceConfig, FILE_NAME};
 use crate::records::{self, Record};
 use crate::report::Style;
 use crate::truth::Repo;
@@ -207,7 +207,7 @@ impl Context {
         if !cli_sources.is_empty() {
             for s in cli_sources {
                 let source = SourceConfig { source: s.clone(), ..SourceConfig::default() };
-                out.extend(load_source(&source, Path::new("."))?);
+                out.extend(load_source(&source, Path::new("."), Some(&self.repo), &self.config.changes)?);
             }
             return Ok(out);
         }
@@ -221,20 +221,105 @@ impl Context {
             None => self.repo.path().to_path_buf(),
         };
         for s in &self.config.sources {
-            out.extend(load_source(s, &base)?);
+            out.extend(load_source(s, &base, Some(&self.repo), &self.config.changes)?);
         }
         Ok(out)
     }
 }
 
-/// Reads one source. Paths are relative to `base`.
-pub fn load_source(source: &SourceConfig, base: &Path) -> Result<Vec<Record>> {
+/// Reads one source. Paths are relative to `base`. `notes:`, `tags:` and
+/// `changelog:` sources need the repository.
+pub fn load_source(
+    source: &SourceConfig,
+    base: &Path,
+    repo: Option<&Repo>,
+    patterns: &ChangePatterns,
+) -> Result<Vec<Record>> {
     let spec = source.source.as_str();
     for scheme in ["notes:", "tags:", "changelog:"] {
-        if spec.starts_with(scheme) {
-            anyhow::bail!("record source {spec:?}: {scheme} sources are not supported by this version of shipcheck");
+        if let Some(rest) = spec.strip_prefix(scheme) {
+            let Some(repo) = repo else {
+                anyhow::bail!("record source {spec:?}: {scheme} sources need a repository");
+            };
+            return match scheme {
+                "notes:" => load_notes(source, rest, repo),
+                "tags:" => load_tags(source, rest, repo),
+                _ => load_changelog(source, rest, base, repo, patterns),
+            };
         }
     }
     let path = if Path::new(spec).is_absolute() { PathBuf::from(spec) } else { base.join(spec) };
     records::load_path(&path, spec, source)
+}
+
+/// `notes:REF`: JSON records (one object, or JSON Lines) in the notes on
+/// deployed commits; a record that names no commit is about the annotated one.
+fn load_notes(source: &SourceConfig, spec: &str, repo: &Repo) -> Result<Vec<Record>> {
+    let full = crate::truth::notes_ref(spec)?;
+    let mut out = Vec::new();
+    for note in repo.read_notes(&full)? {
+        let name = format!("notes:{spec}@{}", &note.commit[..note.commit.len().min(12)]);
+        for (mut raw, line) in records::parse_records(&name, &note.text)? {
+            if raw.commit.is_none() {
+                raw.commit = Some(note.commit.clone());
+            }
+            out.push(records::finish(raw, records::Origin { file: name.clone(), line }, source)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `tags:PATTERN`: one record per matching tag, a release history.
+fn load_tags(source: &SourceConfig, pattern: &str, repo: &Repo) -> Result<Vec<Record>> {
+    if pattern.trim().is_empty() {
+        anyhow::bail!("tags: needs a pattern, such as tags:v* (every tag: tags:*)");
+    }
+    let tags = repo.tags_matching(pattern)?;
+    if tags.is_empty() {
+        anyhow::bail!("tags:{pattern}: no tag matches {pattern:?}");
+    }
+    Ok(records::from_tags(&tags, pattern, source))
+}
+
+/// `changelog:PATH`: a Markdown changelog, read from the file system
+/// (relative to `base`) or else from the repository's HEAD.
+fn load_changelog(
+    source: &SourceConfig,
+    spec: &str,
+    base: &Path,
+    repo: &Repo,
+    patterns: &ChangePatterns,
+) -> Result<Vec<Record>> {
+    let display = spec.to_string();
+    let path = if Path::new(spec).is_absolute() { PathBuf::from(spec) } else { base.join(spec) };
+    let (bytes, repo_file) = if path.is_file() {
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read changelog {display}"))?;
+        let in_repo = repo
+            .workdir()
+            .and_then(|w| {
+                let abs = std::fs::canonicalize(&path).ok()?;
+                let w = std::fs::canonicalize(w).ok()?;
+                abs.strip_prefix(w).ok().map(|p| p.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| spec.trim_start_matches("./").to_string());
+        (bytes, in_repo)
+    } else {
+        let rel = spec.trim_start_matches("./");
+        match repo.head_text(rel) {
+            Some(b) => (b, rel.to_string()),
+            None => anyhow::bail!(
+                "changelog {display}: no such file (looked for {} and for {rel} in the repository's HEAD)",
+                path.display()
+            ),
+        }
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let (line, col) = crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
+        anyhow::anyhow!("{display}:{line}:{col}: the changelog is not valid UTF-8")
+    })?;
+    let sections = records::changelog::parse(text, patterns)
+        .map_err(|e| anyhow::anyhow!("{display}:{}: {}", e.line, e.message))?;
+    let (recs, _unreleased) =
+        records::from_changelog(&sections, &display, Some(repo_file), source, &|name| repo.tag_exists(name));
+    Ok(recs)
 }

@@ -31,7 +31,7 @@ use crate::truth::{self, Deploy, Previous, Reader, Resolved};
 /// under the lock (a malformed file, or a last line cut short by a crash,
 /// is refused and left untouched), computes the record against what the
 /// file says is live, and writes exactly one line. Existing lines are never
-/// rewritten. Nothing is written to the repository.
+/// rewritten. Nothing is written to the repository, except with `--notes`.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Example:\n  shipcheck record --env production --commit HEAD --release v2023.03.28 --append deploys/production.jsonl\n  shipcheck record --env staging --commit 3f2c1ab --id stg-7 --at 2023-03-28T09:00:00Z"
@@ -58,8 +58,13 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
     /// The JSON Lines deploy log to compare with and append to (created if missing).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "notes")]
     pub append: Option<PathBuf>,
+    /// Compare with the records in the git notes REF (`deploys`:
+    /// refs/notes/deploys) and append the record to the note on its commit.
+    /// The only write shipcheck makes into a repository.
+    #[arg(long, value_name = "REF")]
+    pub notes: Option<String>,
 }
 
 /// `--kind`.
@@ -303,7 +308,24 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         origin: Origin { file: "(new record)".into(), line: 0 },
         complete: true,
         about: None,
+        source: Default::default(),
     };
+    if let Some(spec) = &args.notes {
+        let full = truth::notes_ref(spec)?;
+        let source = SourceConfig { source: format!("notes:{spec}"), ..SourceConfig::default() };
+        let existing = super::load_source(&source, Path::new("."), Some(&ctx.repo), &ctx.config.changes)?;
+        let record = compute(&ctx, existing, record, args.kind)?;
+        let line = to_line(&record)?;
+        ctx.repo.append_note(&full, &sha, &line)?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "shipcheck: added record {} to the note on {} in {full}",
+            crate::text::escape(&record.id),
+            &sha[..7]
+        );
+        emit(line.as_bytes())?;
+        return Ok(0);
+    }
     let line = match &args.append {
         Some(path) => {
             let (record, line) = append(&ctx, path, record, args.kind)?;

@@ -137,6 +137,7 @@ fn select(ctx: &Context, histories: &[History], args: &Args) -> Result<Selection
         origin: Origin::default(),
         complete: true,
         about: None,
+        source: Default::default(),
     });
     let n = records.len();
     Ok((History { environment: h.environment.clone(), records }, n - 1, false))

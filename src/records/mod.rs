@@ -1,6 +1,7 @@
 //! Records: the claims people and pipelines wrote about deploys, read from
 //! their sources and ordered into one history per environment.
 
+pub mod changelog;
 mod parse;
 
 use std::collections::HashMap;
@@ -81,6 +82,27 @@ pub struct Record {
     pub complete: bool,
     /// Components its source is about (`components = [...]` of the source).
     pub about: Option<Vec<String>>,
+    /// What its source adds: release-history order, the changelog file, mentions.
+    pub source: SourceFacts,
+}
+
+/// Facts a record owes to its source rather than to its own fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceFacts {
+    /// Read from a release history (a changelog or a tag list): the
+    /// previous record is the newest earlier release whose commit is an
+    /// ancestor, and what it added excludes every earlier release.
+    pub release_history: bool,
+    /// The version the record is about (changelog header, tag name), for ordering.
+    pub version: Option<String>,
+    /// The source's own file in the repository (a changelog): commits that
+    /// touch only it do not count as touching a component.
+    pub file: Option<String>,
+    /// Change IDs the source mentions for this record without claiming them
+    /// ("reverted in #5601", "see #12").
+    pub mentions: Vec<String>,
+    /// The date is a day, not a time (a changelog header).
+    pub date_only: bool,
 }
 
 impl Record {
@@ -159,6 +181,7 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
         origin,
         complete,
         about: source.components.clone(),
+        source: SourceFacts::default(),
     })
 }
 
@@ -211,6 +234,10 @@ pub fn histories(records: Vec<Record>, env: Option<&str>) -> Result<Vec<History>
         }
     }
     for h in &mut by_env {
+        if h.records.iter().all(|r| r.source.release_history) && order_by_version(&mut h.records) {
+            check_unique(h)?;
+            continue;
+        }
         let mut last = Timestamp(i64::MIN);
         let mut keyed: Vec<(Timestamp, usize, Record)> = Vec::new();
         for (i, r) in std::mem::take(&mut h.records).into_iter().enumerate() {
@@ -221,18 +248,164 @@ pub fn histories(records: Vec<Record>, env: Option<&str>) -> Result<Vec<History>
         }
         keyed.sort_by_key(|(t, i, _)| (*t, *i));
         h.records = keyed.into_iter().map(|(_, _, r)| r).collect();
-        let mut seen: HashMap<&str, &Origin> = HashMap::new();
-        for r in &h.records {
-            if let Some(first) = seen.insert(&r.id, &r.origin) {
-                bail!(
-                    "{}: record id {:?} is used twice in environment {:?} (first at {first}); ids must be unique in a history",
-                    r.origin,
-                    r.id,
-                    h.environment
-                );
-            }
-        }
+        check_unique(h)?;
     }
     by_env.sort_by(|a, b| a.environment.cmp(&b.environment));
     Ok(by_env)
+}
+
+fn check_unique(h: &History) -> Result<()> {
+    let mut seen: HashMap<&str, &Origin> = HashMap::new();
+    for r in &h.records {
+        if let Some(first) = seen.insert(&r.id, &r.origin) {
+            bail!(
+                "{}: record id {:?} is used twice in environment {:?} (first at {first}); ids must be unique in a history",
+                r.origin,
+                r.id,
+                h.environment
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A version's order key: its numeric parts, then a pre-release (which
+/// sorts before the release itself, as in semver), then the text.
+pub fn version_key(v: &str) -> Option<(Vec<u64>, u8, Vec<PreKey>, String)> {
+    let v = v.trim().trim_start_matches(['v', 'V']);
+    let core_end = v.find(['-', '+']).unwrap_or(v.len());
+    let (core, rest) = v.split_at(core_end);
+    let nums: Vec<u64> = core.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<_>>()?;
+    if nums.is_empty() {
+        return None;
+    }
+    let pre = rest.strip_prefix('-').map(|p| p.split('+').next().unwrap_or(""));
+    let pre_key: Vec<PreKey> = pre
+        .unwrap_or("")
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.parse::<u64>() {
+            Ok(n) => PreKey::Num(n),
+            Err(_) => PreKey::Text(p.to_string()),
+        })
+        .collect();
+    Some((nums, u8::from(pre.is_none()), pre_key, v.to_string()))
+}
+
+/// One dot-separated part of a pre-release: numbers sort before words.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PreKey {
+    /// `rc.2` → 2.
+    Num(u64),
+    /// `rc`.
+    Text(String),
+}
+
+/// Orders a release history by version when every record has one
+/// (semver-like: `1.20.5` before `1.25.0`, `1.0.0-rc.1` before `1.0.0`);
+/// returns false (leaving the order alone) when some record has none, so
+/// the history is ordered by date instead. Versions, not dates: a
+/// maintenance release (1.20.5) made after 1.25.0 still belongs between
+/// 1.20.4 and 1.21.0, and a changelog's dates are often missing.
+fn order_by_version(records: &mut Vec<Record>) -> bool {
+    let keys: Option<Vec<_>> = records.iter().map(|r| r.source.version.as_deref().and_then(version_key)).collect();
+    let Some(keys) = keys else {
+        return false;
+    };
+    let mut keyed: Vec<_> = keys.into_iter().zip(std::mem::take(records)).enumerate().collect();
+    keyed.sort_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(i.cmp(j)));
+    *records = keyed.into_iter().map(|(_, (_, r))| r).collect();
+    true
+}
+
+/// The environment of changelog and tag records whose source names none.
+pub const RELEASES_ENVIRONMENT: &str = "releases";
+
+/// The release name of a version: the first template whose tag exists
+/// (`tag_exists`), else the first template (the record is then an
+/// `unknown-ref`).
+pub fn release_name(version: &str, templates: &[String], tag_exists: &dyn Fn(&str) -> bool) -> String {
+    let names: Vec<String> = templates.iter().map(|t| t.replace("{version}", version)).collect();
+    names.iter().find(|n| tag_exists(n)).cloned().unwrap_or_else(|| names.first().cloned().unwrap_or_default())
+}
+
+/// Records from a parsed changelog: one per released version section.
+/// `display` names the file in origins; `repo_file` is its path in the
+/// repository, if known. `Unreleased` sections are skipped and counted.
+pub fn from_changelog(
+    sections: &[changelog::Section],
+    display: &str,
+    repo_file: Option<String>,
+    source: &SourceConfig,
+    tag_exists: &dyn Fn(&str) -> bool,
+) -> (Vec<Record>, usize) {
+    let templates = source.release_templates();
+    let mut out = Vec::new();
+    let mut unreleased = 0;
+    for s in sections {
+        if s.unreleased {
+            unreleased += 1;
+            continue;
+        }
+        let release = release_name(&s.version, &templates, tag_exists);
+        out.push(Record {
+            id: release.clone(),
+            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
+            release: Some(release),
+            commit: None,
+            deployed_at: s.date,
+            components: None,
+            changes: Some(s.claims.clone()),
+            kind: RecordKind::Deploy,
+            origin: Origin { file: display.to_string(), line: s.line },
+            complete: source.complete.unwrap_or(false),
+            about: source.components.clone(),
+            source: SourceFacts {
+                release_history: true,
+                version: Some(s.version.clone()),
+                file: repo_file.clone(),
+                mentions: s.mentions.clone(),
+                date_only: true,
+            },
+        });
+    }
+    (out, unreleased)
+}
+
+/// A tag as the tags: source sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    /// Tag name (without `refs/tags/`).
+    pub name: String,
+    /// The annotated tag's date, else its commit's date.
+    pub time: Option<Timestamp>,
+}
+
+/// Records from tags: one per tag, no claims, a release history.
+pub fn from_tags(tags: &[TagInfo], pattern: &str, source: &SourceConfig) -> Vec<Record> {
+    tags.iter()
+        .map(|t| Record {
+            id: t.name.clone(),
+            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
+            release: Some(t.name.clone()),
+            commit: None,
+            deployed_at: t.time,
+            components: None,
+            changes: None,
+            kind: RecordKind::Deploy,
+            origin: Origin { file: format!("tags:{pattern}"), line: 0 },
+            complete: source.complete.unwrap_or(false),
+            about: source.components.clone(),
+            source: SourceFacts { release_history: true, version: version_of_tag(&t.name), ..SourceFacts::default() },
+        })
+        .collect()
+}
+
+/// The version in a tag name (`v1.2.0`, `release-1.2.0`, `crate-v0.3.1`), if any.
+pub fn version_of_tag(name: &str) -> Option<String> {
+    let start = name
+        .char_indices()
+        .find(|(i, c)| c.is_ascii_digit() && (*i == 0 || name[..*i].ends_with(['v', 'V', '-', '_', '/', '@'])))?;
+    let v = &name[start.0..];
+    version_key(v).map(|_| v.to_string())
 }

@@ -9,6 +9,8 @@
 mod components;
 mod graph;
 mod layout;
+mod notes;
+mod releases;
 mod repo;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +22,7 @@ use serde::Serialize;
 pub use components::{parse_version, same_version, VersionAt, VERSION_FILES};
 pub use graph::{Bits, Graph, Live};
 pub use layout::{Layout, MANIFESTS};
+pub use notes::{notes_ref, Note};
 pub use repo::{Repo, Resolved};
 
 use crate::config::{Component, Config};
@@ -273,6 +276,9 @@ pub struct Options {
     /// `gate --base REV`: compare the last record with this commit instead
     /// of the record before it.
     pub last_against: Option<String>,
+    /// Read the history as a release history (also when every record comes
+    /// from a changelog or tags source): see `releases.rs`.
+    pub release_history: bool,
 }
 
 /// A record's refs resolved: the commit to check with the annotated tag's
@@ -454,6 +460,10 @@ impl<'r> Reader<'r> {
         let first = base.or_else(|| targets.iter().flatten().next().map(|(o, _)| *o));
         let hide = if last_against.is_some() { None } else { first };
         let input = Input { targets, problems, missing, base, last_against, claim_shas, all_claims, tips };
+        // Release histories (changelogs, tags) take their own path.
+        if opts.release_history || (n > 0 && history.records.iter().all(|r| r.source.release_history)) {
+            return self.read_releases(history, opts, &input);
+        }
         if let Some(hide) = hide {
             let graph = Graph::load(self.repo, &input.tips, Some(hide), &self.config.changes)?;
             if let Some(truth) = self.read_graph(history, opts, &input, &graph)? {

@@ -24,6 +24,7 @@ fn record(id: &str, components: Option<&[&str]>, changes: Option<&[&str]>) -> Re
         origin: Origin { file: "log.jsonl".into(), line: 1 },
         complete: true,
         about: None,
+        source: Default::default(),
     }
 }
 

@@ -1,0 +1,418 @@
+//! The truth of a release history (a changelog, a tag list), kept apart
+//! from the deploy-log walk in `read_graph`.
+//!
+//! In a deploy log the previous record is the one before (what was live).
+//! In a release history the previous record of release k is the newest
+//! earlier release whose commit is an ancestor of C_k, so a maintenance
+//! line (1.20.x beside 1.25.0) compares with its own line; and what k
+//! *added* is what C_k reaches and no earlier release reaches (what went
+//! out for the first time), so a branch cut from main after a release does
+//! not ship that release's commits again. Nothing is ever removed.
+//!
+//! A claimed change ID whose carriers C_k does not reach still counts as
+//! contained when C_k reaches an equivalent commit: a cherry-pick that lost
+//! the ID (same patch-id), or the squash of a pull request whose number the
+//! merged commit lost (patch-id of `refs/pull/N/head`'s combined diff).
+//! Commits only reachable from `refs/pull/*` are evidence, never shipped:
+//! the graph is loaded from the records' commits only.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use git2::{Oid, Tree};
+
+use super::{
+    components, Bits, ChangeTruth, ClaimKey, ClaimState, ClaimTruth, ComponentState, Deploy, Graph, Input, Live,
+    Options, Previous, Reader, Shipped, Target, Truth,
+};
+use crate::config::Component;
+use crate::records::History;
+use crate::time::Timestamp;
+
+/// Patch-ids computed so far (`None`: a merge or an empty commit).
+type PatchCache = HashMap<u32, Option<Oid>>;
+
+impl Reader<'_> {
+    /// The truth of a release history (see the module's documentation).
+    pub(super) fn read_releases(&self, history: &History, opts: &Options, input: &Input) -> Result<Truth> {
+        let n = history.records.len();
+        let Input { targets, problems, missing, claim_shas, all_claims, tips, .. } = input;
+        let graph = Graph::load(self.repo, tips, None, &self.config.changes)?;
+        let len = graph.len() as u32;
+
+        let components: Vec<Component> = if self.config.default_components {
+            let commits: Vec<Oid> = targets.iter().flatten().map(|(o, _)| *o).collect();
+            components::default_components(self.repo, &commits)?
+        } else {
+            self.config.components.clone()
+        };
+        let mut cache = PatchCache::new();
+        let source_file = history.records.iter().find_map(|r| r.source.file.as_deref());
+        let keys: BTreeMap<String, ClaimKey> = all_claims
+            .iter()
+            .map(|c| {
+                let key = match claim_shas.get(c) {
+                    Some(Some(oid)) => ClaimKey::Sha(self.equivalents(&graph, *oid)?),
+                    Some(None) => ClaimKey::Missing,
+                    None => {
+                        let pulled = self.pull_request_squashes(&graph, c, &mut cache)?;
+                        // The changelog's own edits ("changelog: add #200") ship nothing.
+                        let own: Vec<u32> = match source_file {
+                            Some(f) => graph
+                                .carriers(c)
+                                .iter()
+                                .copied()
+                                .filter(|&i| self.only_touches(&graph, i, f).unwrap_or(false))
+                                .collect(),
+                            None => Vec::new(),
+                        };
+                        if pulled.is_empty() && own.is_empty() {
+                            ClaimKey::Id(c.clone())
+                        } else {
+                            let mut list: Vec<u32> =
+                                graph.carriers(c).iter().copied().filter(|i| !own.contains(i)).collect();
+                            list.extend(pulled);
+                            ClaimKey::Sha(list)
+                        }
+                    }
+                };
+                Ok((c.clone(), key))
+            })
+            .collect::<Result<_>>()?;
+        let carriers_of = |key: &ClaimKey| -> Vec<u32> {
+            match key {
+                ClaimKey::Id(id) => graph.carriers(id).to_vec(),
+                ClaimKey::Sha(eq) => eq.clone(),
+                ClaimKey::Missing => Vec::new(),
+            }
+        };
+        let mut changes: BTreeMap<String, ChangeTruth> = keys
+            .iter()
+            .map(|(c, k)| {
+                let carriers = carriers_of(k).iter().map(|i| self.commit_ref(&graph, *i)).collect();
+                (c.clone(), ChangeTruth { contained: vec![None; n], carriers })
+            })
+            .collect();
+
+        let mut reaches: Vec<Option<Bits>> = vec![None; n];
+        let mut earlier = Bits::new(graph.len());
+        let mut deploys = Vec::with_capacity(n);
+        for (k, record) in history.records.iter().enumerate() {
+            self.advance(k, n);
+            let Some((oid, tag_time)) = targets[k] else {
+                deploys.push(Deploy {
+                    target: Target::Missing { reason: missing[k].clone().unwrap_or_default() },
+                    ref_problems: problems[k].clone(),
+                    tag_time: None,
+                    previous: Previous::Baseline,
+                    added: Vec::new(),
+                    removed: Vec::new(),
+                    introduced: Vec::new(),
+                    unshipped: Vec::new(),
+                    components: Vec::new(),
+                    claims: Vec::new(),
+                });
+                continue;
+            };
+            let ci = graph.node_of(oid).expect("record commits were loaded");
+            let reach = graph.reach_full(ci);
+            // The newest earlier release on this line.
+            let prev = (0..k).rev().find(|&j| {
+                reaches[j].is_some() && targets[j].and_then(|(o, _)| graph.node_of(o)).is_some_and(|pj| reach.get(pj))
+            });
+            let added: Vec<u32> = match prev {
+                Some(_) => (0..len).filter(|&i| reach.get(i) && !earlier.get(i)).collect(),
+                None => Vec::new(),
+            };
+            let prev_reach = prev.and_then(|j| reaches[j].as_ref());
+            let prev_oid = prev.and_then(|j| targets[j].map(|(o, _)| o));
+
+            // Changes introduced: carried by added commits, live now, not on the line before.
+            let mut introduced: Vec<Shipped> = Vec::new();
+            let mut unshipped: Vec<String> = Vec::new();
+            if let Some(preach) = prev_reach {
+                let mut sorted = added.clone();
+                sorted.sort_by_key(|i| (graph.node(*i).time, *i));
+                for &a in &sorted {
+                    for &ch in &graph.node(a).changes {
+                        let name = graph.change_name(ch);
+                        if let Some(s) = introduced.iter_mut().find(|s| s.change == name) {
+                            s.commits.push(graph.node(a).oid.to_string());
+                            continue;
+                        }
+                        let carriers = graph.carriers(name);
+                        if matches!(graph.live(carriers, &reach), Live::Contained(_))
+                            && !matches!(graph.live(carriers, preach), Live::Contained(_))
+                        {
+                            introduced.push(Shipped {
+                                change: name.to_string(),
+                                commits: vec![graph.node(a).oid.to_string()],
+                            });
+                        }
+                    }
+                    // A revert added here un-ships what it reverts.
+                    for &t in &graph.node(a).reverts {
+                        for &ch in &graph.node(t).changes {
+                            let name = graph.change_name(ch);
+                            let carriers = graph.carriers(name);
+                            if !unshipped.iter().any(|u| u == name)
+                                && matches!(graph.live(carriers, preach), Live::Contained(_))
+                                && !matches!(graph.live(carriers, &reach), Live::Contained(_))
+                            {
+                                unshipped.push(name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+
+            for (c, key) in &keys {
+                let live = graph.live(&carriers_of(key), &reach);
+                if let Some(t) = changes.get_mut(c) {
+                    t.contained[k] = Some(matches!(live, Live::Contained(_)));
+                }
+            }
+            let about = record.about_components();
+            let mut claims = Vec::new();
+            for c in record.changes.iter().flatten() {
+                let key = &keys[c];
+                let mut carriers = carriers_of(key);
+                let mut live = graph.live(&carriers, &reach);
+                if matches!(live, Live::Absent) && matches!(key, ClaimKey::Id(_)) && !carriers.is_empty() {
+                    // A cherry-pick that lost the ID: the same patch, reachable here.
+                    if let Some(eq) = self.equivalent_in(&graph, &carriers, &reach, &added, &mut cache)? {
+                        carriers.push(eq);
+                        live = graph.live(&[eq], &reach);
+                        if let Some(t) = changes.get_mut(c) {
+                            t.contained[k] = Some(matches!(live, Live::Contained(_)));
+                            t.carriers.push(self.commit_ref(&graph, eq));
+                        }
+                    }
+                }
+                let state = match (key, live) {
+                    (ClaimKey::Missing, _) => ClaimState::NoSuchCommit,
+                    (_, Live::Contained(by)) => ClaimState::Contained { by: graph.node(by).oid.to_string() },
+                    (_, Live::Reverted { carrier, by }) => ClaimState::Reverted {
+                        carrier: graph.node(carrier).oid.to_string(),
+                        by: graph.node(by).oid.to_string(),
+                        by_subject: graph.node(by).subject.clone(),
+                    },
+                    (_, Live::Absent) => ClaimState::Absent,
+                };
+                let touched = match &about {
+                    Some(_) if !carriers.is_empty() => {
+                        Some(self.touched_ignoring(&graph, &carriers, &components, record.source.file.as_deref())?)
+                    }
+                    _ => None,
+                };
+                claims.push(ClaimTruth {
+                    change: c.clone(),
+                    state,
+                    carriers: carriers.iter().map(|i| graph.node(*i).oid.to_string()).collect(),
+                    touched,
+                });
+            }
+
+            // Components: net effect against the previous release on this line.
+            let tree = self.repo.git.find_commit(oid)?.tree()?;
+            let prev_tree: Option<Tree<'_>> = match prev_oid {
+                Some(p) => Some(self.repo.git.find_commit(p)?.tree()?),
+                None => None,
+            };
+            let mut comp_states = Vec::new();
+            for comp in &components {
+                let changed_paths = match &prev_tree {
+                    Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
+                    None => Vec::new(),
+                };
+                let files = if opts.files_for.contains(&k) && !changed_paths.is_empty() {
+                    Some(components::component_files(self.repo, prev_tree.as_ref(), &tree, comp)?)
+                } else {
+                    None
+                };
+                comp_states.push(ComponentState {
+                    name: comp.name.clone(),
+                    changed_paths,
+                    files,
+                    version: components::version_at(self.repo, oid, comp)?,
+                    previous_version: match prev_oid {
+                        Some(p) => components::version_at(self.repo, p, comp)?,
+                        None => None,
+                    },
+                });
+            }
+            let mut added_sorted = added.clone();
+            added_sorted.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
+            deploys.push(Deploy {
+                target: Target::Commit { commit: self.commit_ref(&graph, ci) },
+                ref_problems: problems[k].clone(),
+                tag_time: tag_time.map(Timestamp),
+                previous: match prev {
+                    Some(j) => Previous::Record { index: j },
+                    None => Previous::Baseline,
+                },
+                added: added_sorted.iter().map(|i| self.commit_ref(&graph, *i)).collect(),
+                removed: Vec::new(),
+                introduced,
+                unshipped,
+                components: comp_states,
+                claims,
+            });
+            for i in 0..len {
+                if reach.get(i) {
+                    earlier.set(i);
+                }
+            }
+            reaches[k] = Some(reach);
+        }
+        self.advance(n, n);
+        Ok(Truth {
+            environment: history.environment.clone(),
+            deploys,
+            changes,
+            components: components.iter().map(|c| c.name.clone()).collect(),
+        })
+    }
+
+    fn cached_patch_id(&self, graph: &Graph, i: u32, cache: &mut PatchCache) -> Result<Option<Oid>> {
+        if let Some(p) = cache.get(&i) {
+            return Ok(*p);
+        }
+        let p = self.patch_id(graph.node(i).oid)?;
+        cache.insert(i, p);
+        Ok(p)
+    }
+
+    /// A commit reachable in `reach` with the same patch as one of
+    /// `carriers`: among those keeping a carrier's author time or subject
+    /// (cherry-picks keep both), else among the commits this release added.
+    fn equivalent_in(
+        &self,
+        graph: &Graph,
+        carriers: &[u32],
+        reach: &Bits,
+        added: &[u32],
+        cache: &mut PatchCache,
+    ) -> Result<Option<u32>> {
+        for &c in carriers {
+            let Some(mine) = self.cached_patch_id(graph, c, cache)? else { continue };
+            let node = graph.node(c);
+            let mut candidates: Vec<u32> = graph
+                .same_author_time(node.author_time, &node.subject)
+                .into_iter()
+                .filter(|&x| x != c && reach.get(x))
+                .collect();
+            let more: Vec<u32> = added.iter().copied().filter(|x| *x != c && !candidates.contains(x)).collect();
+            candidates.extend(more);
+            for x in candidates {
+                if graph.node(x).parents.len() <= 1 && self.cached_patch_id(graph, x, cache)? == Some(mine) {
+                    return Ok(Some(x));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// For `#N` that no commit message carries, where `refs/pull/N/head`
+    /// exists: the loaded commits whose patch equals the pull request's
+    /// combined diff (merge-base..head), i.e. its squash that lost the number.
+    fn pull_request_squashes(&self, graph: &Graph, change: &str, cache: &mut PatchCache) -> Result<Vec<u32>> {
+        let Some(number) = change.strip_prefix('#').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return Ok(Vec::new());
+        };
+        if !graph.carriers(change).is_empty() {
+            return Ok(Vec::new());
+        }
+        let Ok(head_ref) = self.repo.git.find_reference(&format!("refs/pull/{number}/head")) else {
+            return Ok(Vec::new());
+        };
+        let Ok(head) = head_ref.peel_to_commit() else {
+            return Ok(Vec::new());
+        };
+        // The base: where the pull request left the history the records reach.
+        let Some(tip) = graph.nodes.iter().max_by_key(|n| n.time).map(|n| n.oid) else {
+            return Ok(Vec::new());
+        };
+        let Ok(base) = self.repo.git.merge_base(tip, head.id()) else {
+            return Ok(Vec::new());
+        };
+        let base_tree = self.repo.git.find_commit(base)?.tree()?;
+        let diff = self.repo.git.diff_tree_to_tree(Some(&base_tree), Some(&head.tree()?), None)?;
+        if diff.deltas().len() == 0 {
+            return Ok(Vec::new());
+        }
+        let want = diff.patchid(None)?;
+        let head_time = head.time().seconds();
+        let mut out = Vec::new();
+        let mut candidates: Vec<u32> = (0..graph.len() as u32)
+            .filter(|&i| graph.node(i).time >= head_time && graph.node(i).parents.len() <= 1)
+            .collect();
+        candidates.sort_by_key(|&i| graph.node(i).time);
+        candidates.truncate(500);
+        for i in candidates {
+            if self.cached_patch_id(graph, i, cache)? == Some(want) {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether a commit changes nothing but `file` (against its first parent).
+    fn only_touches(&self, graph: &Graph, i: u32, file: &str) -> Result<bool> {
+        let commit = self.repo.git.find_commit(graph.node(i).oid)?;
+        if commit.parent_count() > 1 {
+            return Ok(false);
+        }
+        let parent_tree = match commit.parent(0) {
+            Ok(p) => Some(p.tree()?),
+            Err(_) => None,
+        };
+        let diff = self.repo.git.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), None)?;
+        let mut any = false;
+        for d in diff.deltas() {
+            any = true;
+            let path = d.new_file().path().or(d.old_file().path()).map(|p| p.to_string_lossy().into_owned());
+            if path.as_deref() != Some(file) {
+                return Ok(false);
+            }
+        }
+        Ok(any)
+    }
+
+    /// Components touched by any of these commits (each against its first
+    /// parent), not counting the record source's own file (a changelog).
+    fn touched_ignoring(
+        &self,
+        graph: &Graph,
+        carriers: &[u32],
+        comps: &[Component],
+        ignore: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for &c in carriers {
+            let commit = self.repo.git.find_commit(graph.node(c).oid)?;
+            let tree = commit.tree()?;
+            let parent_tree = match commit.parent(0) {
+                Ok(p) => Some(p.tree()?),
+                Err(_) => None,
+            };
+            let diff = self.repo.git.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)?;
+            let mut files: Vec<String> = Vec::new();
+            for d in diff.deltas() {
+                for f in [d.old_file().path(), d.new_file().path()].into_iter().flatten() {
+                    let f = f.to_string_lossy().into_owned();
+                    if Some(f.as_str()) != ignore && !files.contains(&f) {
+                        files.push(f);
+                    }
+                }
+            }
+            for comp in comps {
+                if !out.contains(&comp.name) && files.iter().any(|f| comp.paths.iter().any(|p| p.matches(f))) {
+                    out.push(comp.name.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
