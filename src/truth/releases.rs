@@ -22,8 +22,8 @@ use anyhow::Result;
 use git2::{Oid, Tree};
 
 use super::{
-    components, Bits, ChangeTruth, ClaimKey, ClaimState, ClaimTruth, ComponentState, Deploy, Graph, Input, Live,
-    Options, Previous, Reader, Shipped, Target, Truth,
+    components, Bits, ChangeTruth, ClaimKey, ClaimState, ClaimTruth, ComponentState, Containment, Deploy, Graph, Input,
+    Live, Options, Previous, Reader, Shipped, Target, Truth,
 };
 use crate::config::Component;
 use crate::records::History;
@@ -90,13 +90,14 @@ impl Reader<'_> {
             .iter()
             .map(|(c, k)| {
                 let carriers = carriers_of(k).iter().map(|i| self.commit_ref(&graph, *i)).collect();
-                (c.clone(), ChangeTruth { contained: vec![None; n], carriers })
+                (c.clone(), ChangeTruth { contained: Containment::default(), carriers })
             })
             .collect();
 
         let mut reaches: Vec<Option<Bits>> = vec![None; n];
         let mut earlier = Bits::new(graph.len());
         let mut deploys = Vec::with_capacity(n);
+        let mut versions = components::Versions::default();
         for (k, record) in history.records.iter().enumerate() {
             self.advance(k, n);
             let Some((oid, tag_time)) = targets[k] else {
@@ -169,7 +170,7 @@ impl Reader<'_> {
             for (c, key) in &keys {
                 let live = graph.live(&carriers_of(key), &reach);
                 if let Some(t) = changes.get_mut(c) {
-                    t.contained[k] = Some(matches!(live, Live::Contained(_)));
+                    t.contained.set(k, Some(matches!(live, Live::Contained(_))));
                 }
             }
             let about = record.about_components();
@@ -184,7 +185,7 @@ impl Reader<'_> {
                         carriers.push(eq);
                         live = graph.live(&[eq], &reach);
                         if let Some(t) = changes.get_mut(c) {
-                            t.contained[k] = Some(matches!(live, Live::Contained(_)));
+                            t.contained.set(k, Some(matches!(live, Live::Contained(_))));
                             t.carriers.push(self.commit_ref(&graph, eq));
                         }
                     }
@@ -220,7 +221,7 @@ impl Reader<'_> {
                 None => None,
             };
             let mut comp_states = Vec::new();
-            for comp in &components {
+            for (ci_comp, comp) in components.iter().enumerate() {
                 let changed_paths = match &prev_tree {
                     Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
                     None => Vec::new(),
@@ -234,9 +235,9 @@ impl Reader<'_> {
                     name: comp.name.clone(),
                     changed_paths,
                     files,
-                    version: components::version_at(self.repo, oid, comp)?,
-                    previous_version: match prev_oid {
-                        Some(p) => components::version_at(self.repo, p, comp)?,
+                    version: versions.at(self.repo, &tree, ci_comp, comp)?,
+                    previous_version: match &prev_tree {
+                        Some(pt) => versions.at(self.repo, pt, ci_comp, comp)?,
                         None => None,
                     },
                 });
