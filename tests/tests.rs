@@ -9,6 +9,7 @@ pub fn report_escape(s: &str) -> String {
 
 mod suite {
     mod audit_core;
+    mod bench;
     mod cli;
     mod findings;
     mod gate;

@@ -2,7 +2,7 @@
 //! command line doing the same reading, on the same data, in the same run.
 //!
 //!   shipcheck-bench synthetic [--commits N] [--components N] [--records N] [--runs N] [--curve] [--dir DIR]
-//!   shipcheck-bench repo PATH [--tags PATTERN] [--runs N] [--config FILE]
+//!   shipcheck-bench repo PATH [--tags PATTERN] [--from TAG] [--to TAG] [--runs N] [--config FILE]
 //!
 //! `synthetic` writes a deterministic history with `git fast-import`
 //! (components c00…, one ticket key per commit, merges of short topic
@@ -27,7 +27,7 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("synthetic") => synthetic(&args[1..]),
         Some("repo") => real_repo(&args[1..]),
-        _ => Err("usage: shipcheck-bench synthetic [--commits N] [--components N] [--records N] [--runs N] [--curve] [--dir DIR]\n       shipcheck-bench repo PATH [--tags PATTERN] [--runs N] [--config FILE]".to_string()),
+        _ => Err("usage: shipcheck-bench synthetic [--commits N] [--components N] [--records N] [--runs N] [--curve] [--dir DIR]\n       shipcheck-bench repo PATH [--tags PATTERN] [--from TAG] [--to TAG] [--runs N] [--config FILE]".to_string()),
     };
     if let Err(e) = result {
         eprintln!("shipcheck-bench: {e}");
@@ -450,6 +450,17 @@ fn real_repo(args: &[String]) -> Result<(), String> {
         lines.push(
             serde_json::json!({"id": tag, "environment": "release", "release": tag, "deployed_at": date}).to_string(),
         );
+    }
+    // --from/--to cut the version-sorted list (inclusive).
+    if let Some(from) = flag(args, "--from") {
+        let at = tags.iter().position(|t| *t == from).ok_or(format!("--from {from}: no such tag among the matches"))?;
+        tags.drain(..at);
+        lines.drain(..at);
+    }
+    if let Some(to) = flag(args, "--to") {
+        let at = tags.iter().position(|t| *t == to).ok_or(format!("--to {to}: no such tag among the matches"))?;
+        tags.truncate(at + 1);
+        lines.truncate(at + 1);
     }
     if tags.len() < 2 {
         return Err(format!("fewer than two tags match {pattern:?}"));

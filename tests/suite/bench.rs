@@ -1,0 +1,32 @@
+//! The benchmark keeps working: a small configuration of `shipcheck-bench`
+//! runs here (figures are printed, never asserted).
+
+use std::process::Command;
+
+#[test]
+fn small_synthetic_benchmark_runs_and_reports_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shipcheck-bench"))
+        .args(["synthetic", "--commits", "600", "--components", "6", "--records", "12", "--runs", "1", "--dir"])
+        .arg(dir.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("shipcheck-bench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    println!("{stdout}");
+    let audit = stdout.lines().find(|l| l.starts_with("audit, 6")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(audit.contains("shipcheck") && audit.contains("git") && audit.contains("ratio"), "{audit}");
+    assert!(stdout.lines().any(|l| l.starts_with("gate vs 11 earlier records")), "{stdout}");
+    // The synthetic deploy log has deliberate mistakes, and shipcheck finds them.
+    let repo = dir.path().join("h600/repo");
+    let log = dir.path().join("h600/deploys.jsonl");
+    let r = crate::common::run_in(
+        dir.path(),
+        &["--repo", repo.to_str().unwrap(), "--format", "json", "audit", "--records", log.to_str().unwrap()],
+    );
+    let v = r.json();
+    assert!(v["summary"]["records"] == 12, "{}", v["summary"]);
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "shipped-not-claimed"), "{}", r.stdout);
+}
