@@ -201,6 +201,22 @@ pub struct Deploy {
 }
 
 impl Deploy {
+    /// A record whose refs resolve to no commit.
+    pub fn missing(reason: String, ref_problems: Vec<RefProblem>) -> Deploy {
+        Deploy {
+            target: Target::Missing { reason },
+            ref_problems,
+            tag_time: None,
+            previous: Previous::Baseline,
+            added: Vec::new(),
+            removed: Vec::new(),
+            introduced: Vec::new(),
+            unshipped: Vec::new(),
+            components: Vec::new(),
+            claims: Vec::new(),
+        }
+    }
+
     /// The commit, if resolved.
     pub fn commit(&self) -> Option<&CommitRef> {
         match &self.target {
@@ -300,6 +316,72 @@ pub struct Reader<'r> {
 
 fn looks_like_sha(s: &str) -> bool {
     (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Changes carried by `added` commits that are live in `reach` and were not
+/// in `before`, with the added commits carrying each, oldest first.
+fn introduced_by(graph: &Graph, added: &[u32], reach: &Bits, before: &Bits) -> Vec<Shipped> {
+    let mut sorted = added.to_vec();
+    sorted.sort_by_key(|i| (graph.node(*i).time, *i));
+    let mut introduced: Vec<Shipped> = Vec::new();
+    // change -> its place in `introduced`, or None when it was live before
+    let mut seen: HashMap<u32, Option<usize>> = HashMap::new();
+    for &a in &sorted {
+        for &ch in &graph.node(a).changes {
+            match seen.get(&ch) {
+                Some(Some(at)) => introduced[*at].commits.push(graph.node(a).oid.to_string()),
+                Some(None) => {}
+                None => {
+                    let carriers = graph.carriers(graph.change_name(ch));
+                    if matches!(graph.live(carriers, reach), Live::Contained(_))
+                        && !matches!(graph.live(carriers, before), Live::Contained(_))
+                    {
+                        seen.insert(ch, Some(introduced.len()));
+                        introduced.push(Shipped {
+                            change: graph.change_name(ch).to_string(),
+                            commits: vec![graph.node(a).oid.to_string()],
+                        });
+                    } else {
+                        seen.insert(ch, None);
+                    }
+                }
+            }
+        }
+    }
+    introduced
+}
+
+/// Changes carried by `candidates` (removed or reverted commits) that were
+/// live in `before` and are not in `reach`.
+fn unshipped_by(graph: &Graph, candidates: impl Iterator<Item = u32>, reach: &Bits, before: &Bits) -> Vec<String> {
+    let mut unshipped: Vec<String> = Vec::new();
+    for c in candidates {
+        for &ch in &graph.node(c).changes {
+            let name = graph.change_name(ch);
+            let carriers = graph.carriers(name);
+            if !unshipped.iter().any(|u| u == name)
+                && matches!(graph.live(carriers, before), Live::Contained(_))
+                && !matches!(graph.live(carriers, reach), Live::Contained(_))
+            {
+                unshipped.push(name.to_string());
+            }
+        }
+    }
+    unshipped
+}
+
+/// Where a claim stands, from where its carriers stand.
+fn claim_state(graph: &Graph, key: &ClaimKey, live: Live) -> ClaimState {
+    match (key, live) {
+        (ClaimKey::Missing, _) => ClaimState::NoSuchCommit,
+        (_, Live::Contained(by)) => ClaimState::Contained { by: graph.node(by).oid.to_string() },
+        (_, Live::Reverted { carrier, by }) => ClaimState::Reverted {
+            carrier: graph.node(carrier).oid.to_string(),
+            by: graph.node(by).oid.to_string(),
+            by_subject: graph.node(by).subject.clone(),
+        },
+        (_, Live::Absent) => ClaimState::Absent,
+    }
 }
 
 /// A history's records resolved, before any commit is read.
@@ -555,18 +637,7 @@ impl<'r> Reader<'r> {
                     }
                 }
                 recheck_all = true;
-                deploys.push(Deploy {
-                    target: Target::Missing { reason: missing[k].clone().unwrap_or_default() },
-                    ref_problems: problems[k].clone(),
-                    tag_time: None,
-                    previous: Previous::Baseline,
-                    added: Vec::new(),
-                    removed: Vec::new(),
-                    introduced: Vec::new(),
-                    unshipped: Vec::new(),
-                    components: Vec::new(),
-                    claims: Vec::new(),
-                });
+                deploys.push(Deploy::missing(missing[k].clone().unwrap_or_default(), problems[k].clone()));
                 continue;
             };
             let ci = graph.node_of(oid).expect("record commits were loaded");
@@ -592,56 +663,18 @@ impl<'r> Reader<'r> {
             };
 
             // Changes introduced: carried by added commits, live now, not live before.
-            let mut introduced: Vec<Shipped> = Vec::new();
-            let mut sorted_added = added.clone();
-            sorted_added.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
-            if let Some(preach) = prev_reach {
-                // change -> its place in `introduced`, or None when it was live before
-                let mut seen: HashMap<u32, Option<usize>> = HashMap::new();
-                for &a in sorted_added.iter().rev() {
-                    for &ch in &graph.node(a).changes {
-                        match seen.get(&ch) {
-                            Some(Some(at)) => introduced[*at].commits.push(graph.node(a).oid.to_string()),
-                            Some(None) => {}
-                            None => {
-                                let name = graph.change_name(ch);
-                                let carriers = graph.carriers(name);
-                                if matches!(graph.live(carriers, &reach), Live::Contained(_))
-                                    && !matches!(graph.live(carriers, preach), Live::Contained(_))
-                                {
-                                    seen.insert(ch, Some(introduced.len()));
-                                    introduced.push(Shipped {
-                                        change: name.to_string(),
-                                        commits: vec![graph.node(a).oid.to_string()],
-                                    });
-                                } else {
-                                    seen.insert(ch, None);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let introduced = match prev_reach {
+                Some(preach) => introduced_by(graph, &added, &reach, preach),
+                None => Vec::new(),
+            };
             // Changes live before and not now: removed commits, or reverts added.
-            let mut unshipped: Vec<String> = Vec::new();
-            if let Some(preach) = prev_reach {
-                let mut candidates: Vec<u32> = removed.clone();
-                for &a in &added {
-                    candidates.extend(graph.node(a).reverts.iter().copied());
+            let unshipped = match prev_reach {
+                Some(preach) => {
+                    let reverted = added.iter().flat_map(|&a| graph.node(a).reverts.iter().copied());
+                    unshipped_by(graph, removed.iter().copied().chain(reverted), &reach, preach)
                 }
-                for c in candidates {
-                    for &ch in &graph.node(c).changes {
-                        let name = graph.change_name(ch);
-                        let carriers = graph.carriers(name);
-                        if !unshipped.iter().any(|u| u == name)
-                            && matches!(graph.live(carriers, preach), Live::Contained(_))
-                            && !matches!(graph.live(carriers, &reach), Live::Contained(_))
-                        {
-                            unshipped.push(name.to_string());
-                        }
-                    }
-                }
-            }
+                None => Vec::new(),
+            };
 
             // Where the followed changes stand here: all of them after a
             // gap or a removal, else only those the added commits touch.
@@ -678,18 +711,11 @@ impl<'r> Reader<'r> {
                 let key = &keys[c];
                 let ki = key_names.binary_search(&c).expect("every claim is followed");
                 let carriers = &key_carriers[ki];
-                let state = match (key, graph.live(carriers, &reach)) {
-                    (ClaimKey::Missing, _) => ClaimState::NoSuchCommit,
-                    (_, Live::Contained(by)) => ClaimState::Contained { by: graph.node(by).oid.to_string() },
-                    (_, Live::Reverted { carrier, by }) => ClaimState::Reverted {
-                        carrier: graph.node(carrier).oid.to_string(),
-                        by: graph.node(by).oid.to_string(),
-                        by_subject: graph.node(by).subject.clone(),
-                    },
-                    (_, Live::Absent) => ClaimState::Absent,
-                };
+                let state = claim_state(graph, key, graph.live(carriers, &reach));
                 let touched = match &about {
-                    Some(_) if !carriers.is_empty() => Some(self.touched(graph, carriers, &components)?),
+                    Some(_) if !carriers.is_empty() => {
+                        Some(self.touched(graph, carriers, &components, record.source.file.as_deref())?)
+                    }
                     _ => None,
                 };
                 claims.push(ClaimTruth {
@@ -700,34 +726,8 @@ impl<'r> Reader<'r> {
                 });
             }
 
-            // Components: net effect between the two trees; versions at both.
-            let tree = self.repo.git.find_commit(oid)?.tree()?;
-            let prev_tree: Option<Tree<'_>> = match prev_oid {
-                Some(p) => Some(self.repo.git.find_commit(p)?.tree()?),
-                None => None,
-            };
-            let mut comp_states = Vec::new();
-            for (ci_comp, comp) in components.iter().enumerate() {
-                let changed_paths = match &prev_tree {
-                    Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
-                    None => Vec::new(),
-                };
-                let files = if opts.files_for.contains(&k) && !changed_paths.is_empty() {
-                    Some(components::component_files(self.repo, prev_tree.as_ref(), &tree, comp)?)
-                } else {
-                    None
-                };
-                comp_states.push(ComponentState {
-                    name: comp.name.clone(),
-                    changed_paths,
-                    files,
-                    version: versions.at(self.repo, &tree, ci_comp, comp)?,
-                    previous_version: match &prev_tree {
-                        Some(pt) => versions.at(self.repo, pt, ci_comp, comp)?,
-                        None => None,
-                    },
-                });
-            }
+            let comp_states =
+                self.component_states(oid, prev_oid, &components, &mut versions, opts.files_for.contains(&k))?;
 
             let to_refs = |v: &[u32]| -> Vec<CommitRef> {
                 let mut v = v.to_vec();
@@ -765,24 +765,84 @@ impl<'r> Reader<'r> {
         }))
     }
 
-    /// Components touched by any of these commits (each against its first parent).
-    fn touched(&self, graph: &Graph, carriers: &[u32], comps: &[Component]) -> Result<Vec<String>> {
+    /// Components touched by any of these commits (each against its first
+    /// parent). A file named by `ignore` (a changelog source's own file)
+    /// does not count.
+    fn touched(
+        &self,
+        graph: &Graph,
+        carriers: &[u32],
+        comps: &[Component],
+        ignore: Option<&str>,
+    ) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for &c in carriers {
-            let node = graph.node(c);
-            let commit = self.repo.git.find_commit(node.oid)?;
+            let commit = self.repo.git.find_commit(graph.node(c).oid)?;
             let tree = commit.tree()?;
             let parent_tree = match commit.parent(0) {
                 Ok(p) => Some(p.tree()?),
                 Err(_) => None,
             };
+            let files = match ignore {
+                Some(ignore) => {
+                    let mut files = components::changed_files(self.repo, parent_tree.as_ref(), &tree, "")?;
+                    files.retain(|f| f != ignore);
+                    Some(files)
+                }
+                None => None,
+            };
             for comp in comps {
-                if !out.contains(&comp.name)
-                    && !components::component_change(self.repo, parent_tree.as_ref(), &tree, comp)?.is_empty()
-                {
+                if out.contains(&comp.name) {
+                    continue;
+                }
+                let hit = match &files {
+                    Some(files) => files.iter().any(|f| comp.paths.iter().any(|p| p.matches(f))),
+                    None => !components::component_change(self.repo, parent_tree.as_ref(), &tree, comp)?.is_empty(),
+                };
+                if hit {
                     out.push(comp.name.clone());
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// Every component between the previous deploy's tree and this one's:
+    /// what changed (and which files, when asked), versions at both.
+    fn component_states(
+        &self,
+        oid: Oid,
+        prev_oid: Option<Oid>,
+        comps: &[Component],
+        versions: &mut components::Versions,
+        with_files: bool,
+    ) -> Result<Vec<ComponentState>> {
+        let tree = self.repo.git.find_commit(oid)?.tree()?;
+        let prev_tree: Option<Tree<'_>> = match prev_oid {
+            Some(p) => Some(self.repo.git.find_commit(p)?.tree()?),
+            None => None,
+        };
+        let mut out = Vec::with_capacity(comps.len());
+        for (i, comp) in comps.iter().enumerate() {
+            let changed_paths = match &prev_tree {
+                Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
+                None => Vec::new(),
+            };
+            let files = if with_files && !changed_paths.is_empty() {
+                Some(components::component_files(self.repo, prev_tree.as_ref(), &tree, comp)?)
+            } else {
+                None
+            };
+            out.push(ComponentState {
+                name: comp.name.clone(),
+                changed_paths,
+                files,
+                version: versions.at(self.repo, &tree, i, comp)?,
+                previous_version: match &prev_tree {
+                    Some(pt) => versions.at(self.repo, pt, i, comp)?,
+                    None => None,
+                },
+            });
         }
         Ok(out)
     }

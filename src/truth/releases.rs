@@ -19,11 +19,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
-use git2::{Oid, Tree};
+use git2::Oid;
 
 use super::{
-    components, Bits, ChangeTruth, ClaimKey, ClaimState, ClaimTruth, ComponentState, Containment, Deploy, Graph, Input,
-    Live, Options, Previous, Reader, Shipped, Target, Truth,
+    claim_state, components, introduced_by, unshipped_by, Bits, ChangeTruth, ClaimKey, ClaimTruth, Containment, Deploy,
+    Graph, Input, Live, Options, Previous, Reader, Target, Truth,
 };
 use crate::config::Component;
 use crate::records::History;
@@ -101,18 +101,7 @@ impl Reader<'_> {
         for (k, record) in history.records.iter().enumerate() {
             self.advance(k, n);
             let Some((oid, tag_time)) = targets[k] else {
-                deploys.push(Deploy {
-                    target: Target::Missing { reason: missing[k].clone().unwrap_or_default() },
-                    ref_problems: problems[k].clone(),
-                    tag_time: None,
-                    previous: Previous::Baseline,
-                    added: Vec::new(),
-                    removed: Vec::new(),
-                    introduced: Vec::new(),
-                    unshipped: Vec::new(),
-                    components: Vec::new(),
-                    claims: Vec::new(),
-                });
+                deploys.push(Deploy::missing(missing[k].clone().unwrap_or_default(), problems[k].clone()));
                 continue;
             };
             let ci = graph.node_of(oid).expect("record commits were loaded");
@@ -128,44 +117,15 @@ impl Reader<'_> {
             let prev_reach = prev.and_then(|j| reaches[j].as_ref());
             let prev_oid = prev.and_then(|j| targets[j].map(|(o, _)| o));
 
-            // Changes introduced: carried by added commits, live now, not on the line before.
-            let mut introduced: Vec<Shipped> = Vec::new();
-            let mut unshipped: Vec<String> = Vec::new();
-            if let Some(preach) = prev_reach {
-                let mut sorted = added.clone();
-                sorted.sort_by_key(|i| (graph.node(*i).time, *i));
-                for &a in &sorted {
-                    for &ch in &graph.node(a).changes {
-                        let name = graph.change_name(ch);
-                        if let Some(s) = introduced.iter_mut().find(|s| s.change == name) {
-                            s.commits.push(graph.node(a).oid.to_string());
-                            continue;
-                        }
-                        let carriers = graph.carriers(name);
-                        if matches!(graph.live(carriers, &reach), Live::Contained(_))
-                            && !matches!(graph.live(carriers, preach), Live::Contained(_))
-                        {
-                            introduced.push(Shipped {
-                                change: name.to_string(),
-                                commits: vec![graph.node(a).oid.to_string()],
-                            });
-                        }
-                    }
-                    // A revert added here un-ships what it reverts.
-                    for &t in &graph.node(a).reverts {
-                        for &ch in &graph.node(t).changes {
-                            let name = graph.change_name(ch);
-                            let carriers = graph.carriers(name);
-                            if !unshipped.iter().any(|u| u == name)
-                                && matches!(graph.live(carriers, preach), Live::Contained(_))
-                                && !matches!(graph.live(carriers, &reach), Live::Contained(_))
-                            {
-                                unshipped.push(name.to_string());
-                            }
-                        }
-                    }
+            // Changes introduced: carried by added commits, live now, not on
+            // the line before; reverts added here un-ship what they revert.
+            let (introduced, unshipped) = match prev_reach {
+                Some(preach) => {
+                    let reverted = added.iter().flat_map(|&a| graph.node(a).reverts.iter().copied());
+                    (introduced_by(&graph, &added, &reach, preach), unshipped_by(&graph, reverted, &reach, preach))
                 }
-            }
+                None => (Vec::new(), Vec::new()),
+            };
 
             for (c, key) in &keys {
                 let live = graph.live(&carriers_of(key), &reach);
@@ -190,19 +150,10 @@ impl Reader<'_> {
                         }
                     }
                 }
-                let state = match (key, live) {
-                    (ClaimKey::Missing, _) => ClaimState::NoSuchCommit,
-                    (_, Live::Contained(by)) => ClaimState::Contained { by: graph.node(by).oid.to_string() },
-                    (_, Live::Reverted { carrier, by }) => ClaimState::Reverted {
-                        carrier: graph.node(carrier).oid.to_string(),
-                        by: graph.node(by).oid.to_string(),
-                        by_subject: graph.node(by).subject.clone(),
-                    },
-                    (_, Live::Absent) => ClaimState::Absent,
-                };
+                let state = claim_state(&graph, key, live);
                 let touched = match &about {
                     Some(_) if !carriers.is_empty() => {
-                        Some(self.touched_ignoring(&graph, &carriers, &components, record.source.file.as_deref())?)
+                        Some(self.touched(&graph, &carriers, &components, record.source.file.as_deref())?)
                     }
                     _ => None,
                 };
@@ -215,33 +166,8 @@ impl Reader<'_> {
             }
 
             // Components: net effect against the previous release on this line.
-            let tree = self.repo.git.find_commit(oid)?.tree()?;
-            let prev_tree: Option<Tree<'_>> = match prev_oid {
-                Some(p) => Some(self.repo.git.find_commit(p)?.tree()?),
-                None => None,
-            };
-            let mut comp_states = Vec::new();
-            for (ci_comp, comp) in components.iter().enumerate() {
-                let changed_paths = match &prev_tree {
-                    Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
-                    None => Vec::new(),
-                };
-                let files = if opts.files_for.contains(&k) && !changed_paths.is_empty() {
-                    Some(components::component_files(self.repo, prev_tree.as_ref(), &tree, comp)?)
-                } else {
-                    None
-                };
-                comp_states.push(ComponentState {
-                    name: comp.name.clone(),
-                    changed_paths,
-                    files,
-                    version: versions.at(self.repo, &tree, ci_comp, comp)?,
-                    previous_version: match &prev_tree {
-                        Some(pt) => versions.at(self.repo, pt, ci_comp, comp)?,
-                        None => None,
-                    },
-                });
-            }
+            let comp_states =
+                self.component_states(oid, prev_oid, &components, &mut versions, opts.files_for.contains(&k))?;
             let mut added_sorted = added.clone();
             added_sorted.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
             deploys.push(Deploy {
@@ -379,41 +305,5 @@ impl Reader<'_> {
             }
         }
         Ok(any)
-    }
-
-    /// Components touched by any of these commits (each against its first
-    /// parent), not counting the record source's own file (a changelog).
-    fn touched_ignoring(
-        &self,
-        graph: &Graph,
-        carriers: &[u32],
-        comps: &[Component],
-        ignore: Option<&str>,
-    ) -> Result<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
-        for &c in carriers {
-            let commit = self.repo.git.find_commit(graph.node(c).oid)?;
-            let tree = commit.tree()?;
-            let parent_tree = match commit.parent(0) {
-                Ok(p) => Some(p.tree()?),
-                Err(_) => None,
-            };
-            let diff = self.repo.git.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)?;
-            let mut files: Vec<String> = Vec::new();
-            for d in diff.deltas() {
-                for f in [d.old_file().path(), d.new_file().path()].into_iter().flatten() {
-                    let f = f.to_string_lossy().into_owned();
-                    if Some(f.as_str()) != ignore && !files.contains(&f) {
-                        files.push(f);
-                    }
-                }
-            }
-            for comp in comps {
-                if !out.contains(&comp.name) && files.iter().any(|f| comp.paths.iter().any(|p| p.matches(f))) {
-                    out.push(comp.name.clone());
-                }
-            }
-        }
-        Ok(out)
     }
 }
