@@ -194,15 +194,32 @@ pub struct Options {
 /// Audits a history against its truth. Findings come in history order,
 /// and within a record in the order of the DESIGN.md table.
 pub fn audit(history: &History, truth: &Truth, opts: &Options) -> (Vec<Finding>, Skipped) {
+    let index = claimants(history);
     let mut out = Vec::new();
     let mut skipped = Skipped::default();
     for (k, record) in history.records.iter().enumerate() {
         let Some(deploy) = truth.deploys.get(k) else {
             continue;
         };
-        audit_record(history, truth, k, record, deploy, opts, &mut out, &mut skipped);
+        audit_record(&index, history, truth, k, record, deploy, opts, &mut out, &mut skipped);
     }
     (out, skipped)
+}
+
+/// For each change, the records that claim it, in history order.
+type Claimants<'a> = std::collections::HashMap<&'a str, Vec<usize>>;
+
+fn claimants(history: &History) -> Claimants<'_> {
+    let mut index: Claimants<'_> = Claimants::new();
+    for (j, r) in history.records.iter().enumerate() {
+        for c in r.changes.iter().flatten() {
+            let list = index.entry(c.as_str()).or_default();
+            if list.last() != Some(&j) {
+                list.push(j);
+            }
+        }
+    }
+    index
 }
 
 /// Audits one record of a history (the others give it context).
@@ -210,7 +227,7 @@ pub fn audit_one(history: &History, truth: &Truth, k: usize, opts: &Options) -> 
     let mut out = Vec::new();
     let mut skipped = Skipped::default();
     if let (Some(record), Some(deploy)) = (history.records.get(k), truth.deploys.get(k)) {
-        audit_record(history, truth, k, record, deploy, opts, &mut out, &mut skipped);
+        audit_record(&claimants(history), history, truth, k, record, deploy, opts, &mut out, &mut skipped);
     }
     (out, skipped)
 }
@@ -221,6 +238,7 @@ fn short(sha: &str) -> &str {
 
 #[allow(clippy::too_many_arguments)]
 fn audit_record(
+    index: &Claimants<'_>,
     history: &History,
     truth: &Truth,
     k: usize,
@@ -315,10 +333,9 @@ fn audit_record(
                 continue;
             };
             let across = truth.changes.get(claim);
-            let contained_at = |j: usize| across.and_then(|t| t.contained.get(j)).unwrap_or(false);
             match &ct.state {
                 ClaimState::Contained { by } => {
-                    let first_earlier = (0..k).find(|&j| contained_at(j));
+                    let first_earlier = across.and_then(|t| t.contained.first_contained(0, k));
                     if compared && !introduced.contains(&claim.as_str()) {
                         // A final release lists what its pre-releases shipped.
                         let first_earlier = first_earlier.filter(|&j| !prerelease_of(&history.records[j], record));
@@ -336,7 +353,8 @@ fn audit_record(
                     }
                 }
                 state => {
-                    let later = (k + 1..history.records.len()).find(|&j| contained_at(j)).map(id_of);
+                    let later =
+                        across.and_then(|t| t.contained.first_contained(k + 1, history.records.len())).map(id_of);
                     let mut ev =
                         Evidence { first_shipped_in: later.clone(), commits: ct.carriers.clone(), ..base_ev() };
                     let why = match state {
@@ -401,22 +419,20 @@ fn audit_record(
                 continue;
             }
             // Earlier records that claimed it without containing it: the incident's signature.
-            let claimed_in: Vec<String> = (0..k)
-                .filter(|&j| {
-                    history.records[j].changes.iter().flatten().any(|x| x == &s.change)
-                        && truth.changes.get(&s.change).and_then(|t| t.contained.get(j)) == Some(false)
-                })
+            let claimants = index.get(s.change.as_str()).map_or(&[][..], Vec::as_slice);
+            let claimed_in: Vec<String> = claimants
+                .iter()
+                .copied()
+                .filter(|&j| j < k && truth.changes.get(&s.change).and_then(|t| t.contained.get(j)) == Some(false))
                 .map(id_of)
                 .collect();
             // In a release history, a record of another line (1.5.15 beside
             // 1.6.0) that claims and contains the change shipped it there:
             // that is no wrong attribution on this line.
             let other_claims = !claimed_in.is_empty()
-                || history.records.iter().enumerate().any(|(j, r)| {
-                    r.id != record.id
-                        && r.changes.iter().flatten().any(|x| x == &s.change)
-                        && (!record.source.release_history || same_line(truth, j, k))
-                        && !prerelease_of(record, r)
+                || claimants.iter().any(|&j| {
+                    let r = &history.records[j];
+                    j != k && (!record.source.release_history || same_line(truth, j, k)) && !prerelease_of(record, r)
                 });
             // A partial source that mentions the change ("see #84") knows of it.
             let mentioned = record.source.mentions.iter().any(|m| m == &s.change);

@@ -205,13 +205,13 @@ fn generate(dir: &Path, commits: usize, components: usize, records: usize) -> Re
     // Records: evenly spaced deploys; each claims what its range carries,
     // except a few that drop a change, claim one too early, or skip a component.
     let records = records.clamp(2, main.len());
-    let step = main.len() / records;
+    // Deploy r covers main[.. (r + 1) * len / records]: ranges of equal size.
     let mut lines = Vec::new();
     let mut ranges = Vec::new();
     let mut prev_at: Option<usize> = None;
     let mut prev_versions = vec![(1u32, 0u32); components];
     for r in 0..records {
-        let at = if r + 1 == records { main.len() - 1 } else { (r + 1) * step - 1 };
+        let at = (r + 1) * main.len() / records - 1;
         let from = prev_at.map_or(0, |p| p + 1);
         let mut changes: Vec<String> = Vec::new();
         let mut comps: Vec<usize> = Vec::new();

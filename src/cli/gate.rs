@@ -77,7 +77,7 @@ fn read_for_gate(ctx: &Context, history: History, opts: &truth::Options) -> Resu
     let mini = sub(&[n - 2, n - 1], &[]);
     let truth = reader.read(&mini, opts)?;
     let last = &truth.deploys[1];
-    let introduced: Vec<&str> = last.introduced.iter().map(|s| s.change.as_str()).collect();
+    let introduced: std::collections::HashSet<&str> = last.introduced.iter().map(|s| s.change.as_str()).collect();
     let shipped_before = last
         .claims
         .iter()
@@ -94,7 +94,8 @@ fn read_for_gate(ctx: &Context, history: History, opts: &truth::Options) -> Resu
     }
     let mut idx: Vec<usize> = claimants.into_iter().filter(|&j| j < n - 2).collect();
     idx.extend([n - 2, n - 1]);
-    let context = sub(&idx, &introduced);
+    let keep: Vec<&str> = introduced.iter().copied().collect();
+    let context = sub(&idx, &keep);
     let truth = reader.read(&context, opts)?;
     Ok((context, truth))
 }

@@ -68,24 +68,75 @@ pub fn changed_files(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, base: 
     Ok(files)
 }
 
-/// What changed in one component between two trees: the component's paths
-/// (as written) whose content differs. Empty when nothing changed. Folder
-/// paths are compared by tree-entry id, without a diff; globs diff only
-/// under their literal base folder.
-pub fn component_change(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, comp: &Component) -> Result<Vec<String>> {
+/// Finds entries of trees by id, one path segment at a time, comparing two
+/// trees level by level: a component's folder is compared without a diff,
+/// and a deploy that left a top-level folder alone costs one lookup per
+/// component. Parsed trees are kept by libgit2's object cache.
+#[derive(Default)]
+pub struct TreeIndex;
+
+impl TreeIndex {
+    fn child(&self, repo: &Repo, tree: Oid, name: &str) -> Option<Oid> {
+        repo.git.find_tree(tree).ok()?.get_name(name).map(|e| e.id())
+    }
+
+    /// The id of the entry at `path` under a root tree ("" is the root).
+    pub fn entry(&self, repo: &Repo, root: Oid, path: &str) -> Option<Oid> {
+        let mut at = root;
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            at = self.child(repo, at, seg)?;
+        }
+        Some(at)
+    }
+
+    /// Whether `path` holds the same content under both roots, walking both
+    /// trees together and stopping at the first level whose ids agree.
+    pub fn same(&self, repo: &Repo, old: Option<Oid>, new: Oid, path: &str) -> bool {
+        let Some(mut a) = old else { return self.entry(repo, new, path).is_none() };
+        let mut b = new;
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            if a == b {
+                return true;
+            }
+            match (self.child(repo, a, seg), self.child(repo, b, seg)) {
+                (Some(x), Some(y)) => (a, b) = (x, y),
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+        a == b
+    }
+}
+
+/// What changed in one component between two trees (by root tree id): the
+/// component's paths (as written) whose content differs. Empty when nothing
+/// changed. Folder paths are compared by tree-entry id, without a diff;
+/// globs diff only under their literal base folder, and only when it differs.
+pub fn component_change(
+    repo: &Repo,
+    trees: &TreeIndex,
+    old: Option<Oid>,
+    new: Oid,
+    comp: &Component,
+) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for p in &comp.paths {
         match p {
             ComponentPath::Prefix(prefix) => {
-                if old.and_then(|t| entry_id(t, prefix)) != entry_id(new, prefix) {
+                if !trees.same(repo, old, new, prefix) {
                     out.push(p.display());
                 }
             }
             ComponentPath::Glob { base, matcher, pattern } => {
-                if old.and_then(|t| entry_id(t, base)) == entry_id(new, base) {
+                if trees.same(repo, old, new, base) {
                     continue;
                 }
-                if changed_files(repo, old, new, base)?.iter().any(|f| matcher.is_match(f)) {
+                let old_tree = match old {
+                    Some(o) => Some(repo.git.find_tree(o)?),
+                    None => None,
+                };
+                let new_tree = repo.git.find_tree(new)?;
+                if changed_files(repo, old_tree.as_ref(), &new_tree, base)?.iter().any(|f| matcher.is_match(f)) {
                     out.push(pattern.clone());
                 }
             }
@@ -134,11 +185,18 @@ pub struct Versions {
 
 impl Versions {
     /// A component's version in a tree (`index` identifies the component).
-    pub fn at(&mut self, repo: &Repo, tree: &Tree<'_>, index: usize, comp: &Component) -> Result<Option<VersionAt>> {
+    pub fn at(
+        &mut self,
+        repo: &Repo,
+        trees: &TreeIndex,
+        root: Oid,
+        index: usize,
+        comp: &Component,
+    ) -> Result<Option<VersionAt>> {
         match &comp.version_file {
             VersionFile::None => Ok(None),
             VersionFile::Path(p) => {
-                let Some(blob) = entry_id(tree, p) else {
+                let Some(blob) = trees.entry(repo, root, p) else {
                     return Ok(Some(VersionAt { file: p.clone(), value: None }));
                 };
                 if let Some(v) = self.cache.get(&(index, blob)) {
@@ -153,7 +211,7 @@ impl Versions {
                 Ok(v)
             }
             VersionFile::Detect(folder) => {
-                let Some(folder_id) = entry_id(tree, folder) else { return Ok(None) };
+                let Some(folder_id) = trees.entry(repo, root, folder) else { return Ok(None) };
                 if let Some(v) = self.cache.get(&(index, folder_id)) {
                     return Ok(v.clone());
                 }

@@ -105,6 +105,8 @@ pub struct Node {
     pub picked_from: Vec<Oid>,
     /// Commits this one reverts (when they were read).
     pub reverts: Vec<u32>,
+    /// Its root tree.
+    pub tree: Oid,
 }
 
 /// Where a change stands in one deploy's commit.
@@ -345,6 +347,7 @@ impl Graph {
             is_revert,
             picked_from,
             reverts: Vec::new(),
+            tree: commit.tree_id(),
         });
         Ok(idx)
     }

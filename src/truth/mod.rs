@@ -16,7 +16,7 @@ mod repo;
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{bail, Result};
-use git2::{Oid, Tree};
+use git2::Oid;
 use serde::Serialize;
 
 pub use components::{parse_version, same_version, VersionAt, VERSION_FILES};
@@ -250,6 +250,18 @@ impl Containment {
         }
     }
 
+    /// The first record in `from..to` whose commit contains the change.
+    pub fn first_contained(&self, from: usize, to: usize) -> Option<usize> {
+        for (i, (start, v)) in self.0.iter().enumerate() {
+            let end = self.0.get(i + 1).map_or(usize::MAX, |next| next.0);
+            let at = (*start).max(from);
+            if *v == Some(true) && at < end && at < to {
+                return Some(at);
+            }
+        }
+        None
+    }
+
     /// Records the standing from record `j` on (`j` never decreases).
     pub fn set(&mut self, j: usize, v: Option<bool>) {
         if self.0.last().map(|(_, last)| *last) != Some(v) || self.0.is_empty() {
@@ -312,6 +324,11 @@ pub struct Reader<'r> {
     repo: &'r Repo,
     config: &'r Config,
     progress: Option<&'r dyn Progress>,
+    /// Components each commit touches (indexes into the component list),
+    /// by commit and ignored file: a commit is compared with its parent once.
+    touches: std::cell::RefCell<HashMap<(Oid, Option<String>), HashMap<String, bool>>>,
+    /// Tree entries read so far.
+    trees: components::TreeIndex,
 }
 
 fn looks_like_sha(s: &str) -> bool {
@@ -410,7 +427,7 @@ enum ClaimKey {
 impl<'r> Reader<'r> {
     /// A reader over a repository with a configuration.
     pub fn new(repo: &'r Repo, config: &'r Config) -> Reader<'r> {
-        Reader { repo, config, progress: None }
+        Reader { repo, config, progress: None, touches: Default::default(), trees: Default::default() }
     }
 
     /// Reports progress to `p` while reading.
@@ -503,15 +520,9 @@ impl<'r> Reader<'r> {
         // Claims: change IDs, or commit SHAs (resolved now; an ambiguous prefix is an input error).
         let mut claim_shas: BTreeMap<String, Option<Oid>> = BTreeMap::new();
         let mut all_claims: Vec<String> = Vec::new();
-        for r in &history.records {
-            for c in r.changes.iter().flatten() {
-                if !all_claims.contains(c) {
-                    all_claims.push(c.clone());
-                }
-            }
-        }
-        for c in &opts.extra_changes {
-            if !all_claims.contains(c) {
+        let mut seen = std::collections::HashSet::new();
+        for c in history.records.iter().flat_map(|r| r.changes.iter().flatten()).chain(&opts.extra_changes) {
+            if seen.insert(c.as_str()) {
                 all_claims.push(c.clone());
             }
         }
@@ -713,8 +724,8 @@ impl<'r> Reader<'r> {
                 let carriers = &key_carriers[ki];
                 let state = claim_state(graph, key, graph.live(carriers, &reach));
                 let touched = match &about {
-                    Some(_) if !carriers.is_empty() => {
-                        Some(self.touched(graph, carriers, &components, record.source.file.as_deref())?)
+                    Some(about) if !carriers.is_empty() => {
+                        Some(self.touched_for(graph, carriers, &components, about, record.source.file.as_deref())?)
                     }
                     _ => None,
                 };
@@ -765,6 +776,29 @@ impl<'r> Reader<'r> {
         }))
     }
 
+    /// Components the carriers of a claim touch, as the audit needs them:
+    /// those of the record's components they touch, and only when they
+    /// touch none of those, every component they touch (for the message).
+    /// Checking a few components instead of all of them for every claim is
+    /// what keeps claims cheap on histories with many components.
+    fn touched_for(
+        &self,
+        graph: &Graph,
+        carriers: &[u32],
+        comps: &[Component],
+        about: &[String],
+        ignore: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let mine: Vec<Component> = comps.iter().filter(|c| about.contains(&c.name)).cloned().collect();
+        if !mine.is_empty() {
+            let hits = self.touched(graph, carriers, &mine, ignore)?;
+            if !hits.is_empty() {
+                return Ok(hits);
+            }
+        }
+        self.touched(graph, carriers, comps, ignore)
+    }
+
     /// Components touched by any of these commits (each against its first
     /// parent). A file named by `ignore` (a changelog source's own file)
     /// does not count.
@@ -777,34 +811,64 @@ impl<'r> Reader<'r> {
     ) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for &c in carriers {
-            let commit = self.repo.git.find_commit(graph.node(c).oid)?;
-            let tree = commit.tree()?;
-            let parent_tree = match commit.parent(0) {
-                Ok(p) => Some(p.tree()?),
-                Err(_) => None,
+            let key = (graph.node(c).oid, ignore.map(str::to_string));
+            let unknown: Vec<Component> = {
+                let known = self.touches.borrow();
+                let known = known.get(&key);
+                comps.iter().filter(|comp| known.is_none_or(|k| !k.contains_key(&comp.name))).cloned().collect()
             };
-            let files = match ignore {
-                Some(ignore) => {
-                    let mut files = components::changed_files(self.repo, parent_tree.as_ref(), &tree, "")?;
-                    files.retain(|f| f != ignore);
-                    Some(files)
+            if !unknown.is_empty() {
+                let hits = self.touched_by(graph, c, &unknown, ignore)?;
+                let mut all = self.touches.borrow_mut();
+                let entry = all.entry(key.clone()).or_default();
+                for (comp, hit) in unknown.iter().zip(hits) {
+                    entry.insert(comp.name.clone(), hit);
                 }
-                None => None,
-            };
+            }
+            let all = self.touches.borrow();
             for comp in comps {
-                if out.contains(&comp.name) {
-                    continue;
-                }
-                let hit = match &files {
-                    Some(files) => files.iter().any(|f| comp.paths.iter().any(|p| p.matches(f))),
-                    None => !components::component_change(self.repo, parent_tree.as_ref(), &tree, comp)?.is_empty(),
-                };
-                if hit {
+                if all.get(&key).and_then(|k| k.get(&comp.name)) == Some(&true) && !out.contains(&comp.name) {
                     out.push(comp.name.clone());
                 }
             }
         }
         Ok(out)
+    }
+
+    /// The components one commit touches against its first parent.
+    fn touched_by(&self, graph: &Graph, c: u32, comps: &[Component], ignore: Option<&str>) -> Result<Vec<bool>> {
+        // Trees come from the graph: the commits were read once already.
+        let node = graph.node(c);
+        let root = node.tree;
+        let parent_root = match node.parents.first() {
+            Some(&p) => Some(graph.node(p).tree),
+            None => match self.repo.git.find_commit(node.oid)?.parent_ids().next() {
+                Some(p) => Some(self.repo.git.find_commit(p)?.tree_id()),
+                None => None,
+            },
+        };
+        let files = match ignore {
+            Some(ignore) => {
+                let parent_tree = match parent_root {
+                    Some(t) => Some(self.repo.git.find_tree(t)?),
+                    None => None,
+                };
+                let mut files =
+                    components::changed_files(self.repo, parent_tree.as_ref(), &self.repo.git.find_tree(root)?, "")?;
+                files.retain(|f| f != ignore);
+                Some(files)
+            }
+            None => None,
+        };
+        let mut hits = Vec::with_capacity(comps.len());
+        for comp in comps {
+            let hit = match &files {
+                Some(files) => files.iter().any(|f| comp.paths.iter().any(|p| p.matches(f))),
+                None => !components::component_change(self.repo, &self.trees, parent_root, root, comp)?.is_empty(),
+            };
+            hits.push(hit);
+        }
+        Ok(hits)
     }
 
     /// Every component between the previous deploy's tree and this one's:
@@ -817,19 +881,17 @@ impl<'r> Reader<'r> {
         versions: &mut components::Versions,
         with_files: bool,
     ) -> Result<Vec<ComponentState>> {
-        let tree = self.repo.git.find_commit(oid)?.tree()?;
-        let prev_tree: Option<Tree<'_>> = match prev_oid {
-            Some(p) => Some(self.repo.git.find_commit(p)?.tree()?),
-            None => None,
-        };
+        let root = self.repo.git.find_commit(oid)?.tree_id();
+        let prev_root = prev_oid.map(|p| self.repo.git.find_commit(p).map(|c| c.tree_id())).transpose()?;
         let mut out = Vec::with_capacity(comps.len());
         for (i, comp) in comps.iter().enumerate() {
-            let changed_paths = match &prev_tree {
-                Some(pt) => components::component_change(self.repo, Some(pt), &tree, comp)?,
+            let changed_paths = match prev_root {
+                Some(_) => components::component_change(self.repo, &self.trees, prev_root, root, comp)?,
                 None => Vec::new(),
             };
             let files = if with_files && !changed_paths.is_empty() {
-                Some(components::component_files(self.repo, prev_tree.as_ref(), &tree, comp)?)
+                let old = prev_root.map(|t| self.repo.git.find_tree(t)).transpose()?;
+                Some(components::component_files(self.repo, old.as_ref(), &self.repo.git.find_tree(root)?, comp)?)
             } else {
                 None
             };
@@ -837,9 +899,9 @@ impl<'r> Reader<'r> {
                 name: comp.name.clone(),
                 changed_paths,
                 files,
-                version: versions.at(self.repo, &tree, i, comp)?,
-                previous_version: match &prev_tree {
-                    Some(pt) => versions.at(self.repo, pt, i, comp)?,
+                version: versions.at(self.repo, &self.trees, root, i, comp)?,
+                previous_version: match prev_root {
+                    Some(pt) => versions.at(self.repo, &self.trees, pt, i, comp)?,
                     None => None,
                 },
             });

@@ -152,8 +152,8 @@ impl Reader<'_> {
                 }
                 let state = claim_state(&graph, key, live);
                 let touched = match &about {
-                    Some(_) if !carriers.is_empty() => {
-                        Some(self.touched(&graph, &carriers, &components, record.source.file.as_deref())?)
+                    Some(about) if !carriers.is_empty() => {
+                        Some(self.touched_for(&graph, &carriers, &components, about, record.source.file.as_deref())?)
                     }
                     _ => None,
                 };

@@ -12,8 +12,9 @@ use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryOpenFlags};
 /// - commits are not cached: each is read exactly once, and caching them
 ///   only cost inserts and evictions; trees stay cached (versions and
 ///   component folders are looked up again at the next deploy);
-/// - at most 64 MiB of pack files mapped at once, so peak memory stays
-///   bounded on large packs instead of growing with every window touched.
+/// - at most 64 MiB of pack files mapped at once and 16 MiB of cached
+///   objects, so peak memory stays bounded on large histories instead of
+///   growing with every window and tree touched.
 fn tune_libgit2() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -24,6 +25,7 @@ fn tune_libgit2() {
         unsafe {
             let _ = git2::opts::set_cache_object_limit(ObjectType::Commit, 0);
             let _ = git2::opts::set_mwindow_mapped_limit(64 * 1024 * 1024);
+            let _ = git2::opts::set_cache_max_size(16 * 1024 * 1024);
         }
     });
 }
