@@ -326,7 +326,7 @@ pub struct Reader<'r> {
     progress: Option<&'r dyn Progress>,
     /// Components each commit touches (indexes into the component list),
     /// by commit and ignored file: a commit is compared with its parent once.
-    touches: std::cell::RefCell<HashMap<(Oid, Option<String>), HashMap<String, bool>>>,
+    touches: std::cell::RefCell<Touches>,
     /// Tree entries read so far.
     trees: components::TreeIndex,
 }
@@ -400,6 +400,10 @@ fn claim_state(graph: &Graph, key: &ClaimKey, live: Live) -> ClaimState {
         (_, Live::Absent) => ClaimState::Absent,
     }
 }
+
+/// For a commit (and a file to ignore): whether it touches each component
+/// checked so far, by component name.
+type Touches = HashMap<(Oid, Option<String>), HashMap<String, bool>>;
 
 /// A history's records resolved, before any commit is read.
 struct Input {
