@@ -35,7 +35,14 @@ pub struct Args {
 }
 
 /// Audits histories and builds the report.
-pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: Option<&str>) -> Result<Report> {
+/// The record-by-component matrix is only built for the HTML page.
+pub fn build(
+    ctx: &Context,
+    histories: &[History],
+    since: Option<&str>,
+    until: Option<&str>,
+    with_matrix: bool,
+) -> Result<Report> {
     let opts = audit::Options { require_change: ctx.config.require_change };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -57,21 +64,25 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
         let truth = reader.read(h, &truth::Options::default())?;
         drop(bar);
         let (findings, skipped) = audit::audit(h, &truth, &opts);
-        let from = match since {
-            Some(id) => h.position(id).unwrap_or(usize::MAX),
-            None => 0,
-        };
-        let to = match until {
-            Some(id) => h.position(id).unwrap_or(usize::MAX),
-            None => usize::MAX,
-        };
-        let in_window = |id: &str| h.position(id).is_some_and(|i| i >= from && (to == usize::MAX || i <= to));
-        let lines = Report::lines(h, &truth);
-        let first = report.records.len();
-        report.records.extend(lines.into_iter().filter(|l| in_window(&l.id)));
-        report.findings.extend(findings.into_iter().filter(|f| in_window(&f.record)));
-        let shown = |k: usize| (first..report.records.len()).find(|&i| report.records[i].id == h.records[k].id);
-        matrix.add_history(h, &truth, &shown, &report.findings);
+        let from = since.and_then(|id| h.position(id)).unwrap_or(if since.is_some() { usize::MAX } else { 0 });
+        let to = until.and_then(|id| h.position(id)).unwrap_or(usize::MAX);
+        let in_window = |k: usize| k >= from && k <= to;
+        let mut shown_at: Vec<Option<usize>> = vec![None; h.records.len()];
+        for (k, line) in Report::lines(h, &truth).into_iter().enumerate() {
+            if in_window(k) {
+                shown_at[k] = Some(report.records.len());
+                report.records.push(line);
+            }
+        }
+        let window: std::collections::HashMap<&str, usize> =
+            h.records.iter().enumerate().map(|(k, r)| (r.id.as_str(), k)).collect();
+        report
+            .findings
+            .extend(findings.into_iter().filter(|f| window.get(f.record.as_str()).is_some_and(|&k| in_window(k))));
+        if with_matrix {
+            let shown = |k: usize| shown_at.get(k).copied().flatten();
+            matrix.add_history(h, &truth, &shown, &report.findings);
+        }
         report.summary.environments.push(h.environment.clone());
         let s = &mut report.summary.skipped;
         s.records_without_changes += skipped.records_without_changes;
@@ -79,7 +90,7 @@ pub fn build(ctx: &Context, histories: &[History], since: Option<&str>, until: O
         s.unclaimed_in_partial_sources += skipped.unclaimed_in_partial_sources;
         s.versions_unchecked += skipped.versions_unchecked;
     }
-    report.matrix = Some(matrix);
+    report.matrix = with_matrix.then_some(matrix);
     report.summary.records = report.records.len();
     let findings = report.findings.clone();
     report.summary.count(&findings);
@@ -126,7 +137,8 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             }
         }
     }
-    let report = build(&ctx, &histories, args.since.as_deref(), args.until.as_deref())?;
+    let report =
+        build(&ctx, &histories, args.since.as_deref(), args.until.as_deref(), global.format == super::Format::Html)?;
     emit(&render(&report, global.format, "shipcheck audit")?)?;
     Ok(exit_code(&report.findings, args.fail_on))
 }

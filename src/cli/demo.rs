@@ -49,7 +49,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     let ctx = Context::open(&demo_global)?;
     let records = records::load_path(&log, &log.display().to_string(), &Default::default())?;
     let histories = records::histories(records, None)?;
-    let report = super::audit::build(&ctx, &histories, None, None)?;
+    let report = super::audit::build(&ctx, &histories, None, None, global.format == Format::Html)?;
     let mut out = Vec::new();
     match global.format {
         Format::Text => {
