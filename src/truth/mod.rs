@@ -324,9 +324,6 @@ pub struct Reader<'r> {
     repo: &'r Repo,
     config: &'r Config,
     progress: Option<&'r dyn Progress>,
-    /// Components each commit touches (indexes into the component list),
-    /// by commit and ignored file: a commit is compared with its parent once.
-    touches: std::cell::RefCell<Touches>,
     /// Tree entries read so far.
     trees: components::TreeIndex,
 }
@@ -401,10 +398,6 @@ fn claim_state(graph: &Graph, key: &ClaimKey, live: Live) -> ClaimState {
     }
 }
 
-/// For a commit (and a file to ignore): whether it touches each component
-/// checked so far, by component name.
-type Touches = HashMap<(Oid, Option<String>), HashMap<String, bool>>;
-
 /// A history's records resolved, before any commit is read.
 struct Input {
     targets: Vec<Option<(Oid, Option<i64>)>>,
@@ -431,7 +424,7 @@ enum ClaimKey {
 impl<'r> Reader<'r> {
     /// A reader over a repository with a configuration.
     pub fn new(repo: &'r Repo, config: &'r Config) -> Reader<'r> {
-        Reader { repo, config, progress: None, touches: Default::default(), trees: Default::default() }
+        Reader { repo, config, progress: None, trees: Default::default() }
     }
 
     /// Reports progress to `p` while reading.
@@ -815,23 +808,9 @@ impl<'r> Reader<'r> {
     ) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for &c in carriers {
-            let key = (graph.node(c).oid, ignore.map(str::to_string));
-            let unknown: Vec<Component> = {
-                let known = self.touches.borrow();
-                let known = known.get(&key);
-                comps.iter().filter(|comp| known.is_none_or(|k| !k.contains_key(&comp.name))).cloned().collect()
-            };
-            if !unknown.is_empty() {
-                let hits = self.touched_by(graph, c, &unknown, ignore)?;
-                let mut all = self.touches.borrow_mut();
-                let entry = all.entry(key.clone()).or_default();
-                for (comp, hit) in unknown.iter().zip(hits) {
-                    entry.insert(comp.name.clone(), hit);
-                }
-            }
-            let all = self.touches.borrow();
-            for comp in comps {
-                if all.get(&key).and_then(|k| k.get(&comp.name)) == Some(&true) && !out.contains(&comp.name) {
+            let pending: Vec<Component> = comps.iter().filter(|comp| !out.contains(&comp.name)).cloned().collect();
+            for (comp, hit) in pending.iter().zip(self.touched_by(graph, c, &pending, ignore)?) {
+                if hit {
                     out.push(comp.name.clone());
                 }
             }
