@@ -71,9 +71,8 @@ fn check_loose_object(path: &Path) -> std::result::Result<(), String> {
     loop {
         let (in_before, out_before) = (z.total_in(), z.total_out());
         let input = data.get(z.total_in() as usize..).unwrap_or_default();
-        let status = z
-            .decompress(input, &mut buf, FlushDecompress::None)
-            .map_err(|e| format!("not a zlib stream: {e}"))?;
+        let status =
+            z.decompress(input, &mut buf, FlushDecompress::None).map_err(|e| format!("not a zlib stream: {e}"))?;
         let produced = (z.total_out() - out_before) as usize;
         if header.len() < 64 {
             header.extend_from_slice(&buf[..produced.min(64 - header.len())]);

@@ -279,7 +279,8 @@ fn an_unborn_head_is_refused_and_a_detached_head_works() {
     let a = raw.blob(b"1\n");
     let c1 = raw.commit(raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, a)]))]), &[], 1_672_650_000, b"APP-1: one\n");
     let b = raw.blob(b"2\n");
-    let c2 = raw.commit(raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, b)]))]), &[c1], 1_672_660_000, b"APP-2: two\n");
+    let c2 =
+        raw.commit(raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, b)]))]), &[c1], 1_672_660_000, b"APP-2: two\n");
     std::fs::write(raw.git.path().join("HEAD"), format!("{c2}\n")).unwrap();
     let log = raw.write("log.jsonl", &format!("{{\"id\": \"a\", \"commit\": \"{c1}\"}}\n{{\"id\": \"b\", \"commit\": \"HEAD\", \"changes\": [\"APP-2\"], \"components\": [\"app\"]}}\n"));
     raw.run(&["audit", "--records", s(&log)]).expect(0);
@@ -291,7 +292,12 @@ fn an_unborn_head_is_refused_and_a_detached_head_works() {
 #[test]
 fn a_repository_without_tags_audits_commits_and_names_missing_releases() {
     let raw = Raw::new();
-    let c1 = raw.commit(raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, raw.blob(b"1"))]))]), &[], 1_672_650_000, b"APP-1: one\n");
+    let c1 = raw.commit(
+        raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, raw.blob(b"1"))]))]),
+        &[],
+        1_672_650_000,
+        b"APP-1: one\n",
+    );
     raw.set_ref("refs/heads/main", c1);
     let log = raw.write("log.jsonl", &format!("{{\"id\": \"a\", \"commit\": \"{c1}\"}}\n"));
     raw.run(&["audit", "--records", s(&log)]).expect(0);
@@ -354,14 +360,26 @@ fn audit_json_raw(raw: &Raw, log: &Path) -> (Run, Vec<serde_json::Value>) {
 #[test]
 fn odd_file_names_count_for_their_component_and_are_escaped() {
     let raw = Raw::new();
-    let names: [&[u8]; 4] = [b"with space.txt", b"new\nline.txt", b"bad\xff\xfebytes.txt", b"\x1b[2Jclear::error::x.txt"];
+    let names: [&[u8]; 4] =
+        [b"with space.txt", b"new\nline.txt", b"bad\xff\xfebytes.txt", b"\x1b[2Jclear::error::x.txt"];
     let files = |v: &[u8]| -> Vec<(&[u8], i32, Oid)> { names.iter().map(|n| (*n, FILE, raw.blob(v))).collect() };
     let app = |v: &[u8]| raw.tree(&files(v));
     let other = raw.tree(&[(b"x", FILE, raw.blob(b"x"))]);
-    let c1 = raw.commit(raw.tree(&[(b"my app", DIR, app(b"1")), (b"other", DIR, other)]), &[], 1_672_650_000, b"APP-1: one\n");
-    let c2 = raw.commit(raw.tree(&[(b"my app", DIR, app(b"2")), (b"other", DIR, other)]), &[c1], 1_672_660_000, b"APP-2: two\n");
+    let c1 = raw.commit(
+        raw.tree(&[(b"my app", DIR, app(b"1")), (b"other", DIR, other)]),
+        &[],
+        1_672_650_000,
+        b"APP-1: one\n",
+    );
+    let c2 = raw.commit(
+        raw.tree(&[(b"my app", DIR, app(b"2")), (b"other", DIR, other)]),
+        &[c1],
+        1_672_660_000,
+        b"APP-2: two\n",
+    );
     raw.set_ref("refs/heads/main", c2);
-    let cfg = raw.write("cfg.toml", "[components.app]\npaths = [\"my app/\"]\n[components.other]\npaths = [\"other/\"]\n");
+    let cfg =
+        raw.write("cfg.toml", "[components.app]\npaths = [\"my app/\"]\n[components.other]\npaths = [\"other/\"]\n");
     let log = raw.write(
         "log.jsonl",
         &format!("{{\"id\": \"a\", \"commit\": \"{c1}\"}}\n{{\"id\": \"b\", \"commit\": \"{c2}\", \"changes\": [\"APP-2\"]}}\n"),
@@ -402,12 +420,25 @@ fn a_submodule_in_a_component_is_a_changed_path() {
     let lib = |sub: Oid| raw.tree(&[(b"README", FILE, readme), (b"vendor", GITLINK, sub)]);
     let web = raw.tree(&[(b"index.html", FILE, raw.blob(b"<p>"))]);
     let c1 = raw.commit(raw.tree(&[(b"lib", DIR, lib(sub1)), (b"web", DIR, web)]), &[], 1_672_650_000, b"LIB-1: one\n");
-    let c2 = raw.commit(raw.tree(&[(b"lib", DIR, lib(sub2)), (b"web", DIR, web)]), &[c1], 1_672_660_000, b"LIB-2: bump vendor\n");
-    let c3 = raw.commit(raw.tree(&[(b"lib", DIR, raw.tree(&[(b"README", FILE, readme)])), (b"web", DIR, web)]), &[c2], 1_672_670_000, b"LIB-3: drop vendor\n");
+    let c2 = raw.commit(
+        raw.tree(&[(b"lib", DIR, lib(sub2)), (b"web", DIR, web)]),
+        &[c1],
+        1_672_660_000,
+        b"LIB-2: bump vendor\n",
+    );
+    let c3 = raw.commit(
+        raw.tree(&[(b"lib", DIR, raw.tree(&[(b"README", FILE, readme)])), (b"web", DIR, web)]),
+        &[c2],
+        1_672_670_000,
+        b"LIB-3: drop vendor\n",
+    );
     raw.set_ref("refs/heads/main", c3);
-    let glob_cfg = raw.write("glob.toml", "[components.lib]\npaths = [\"lib/**\"]\n[components.web]\npaths = [\"web/\"]\n");
-    let vendor_cfg = raw.write("vendor.toml", "[components.lib]\npaths = [\"lib/vendor\"]\n[components.web]\npaths = [\"web/\"]\n");
-    let prefix_cfg = raw.write("prefix.toml", "[components.lib]\npaths = [\"lib/\"]\n[components.web]\npaths = [\"web/\"]\n");
+    let glob_cfg =
+        raw.write("glob.toml", "[components.lib]\npaths = [\"lib/**\"]\n[components.web]\npaths = [\"web/\"]\n");
+    let vendor_cfg =
+        raw.write("vendor.toml", "[components.lib]\npaths = [\"lib/vendor\"]\n[components.web]\npaths = [\"web/\"]\n");
+    let prefix_cfg =
+        raw.write("prefix.toml", "[components.lib]\npaths = [\"lib/\"]\n[components.web]\npaths = [\"web/\"]\n");
     let log = raw.write(
         "log.jsonl",
         &format!(
@@ -446,10 +477,7 @@ fn records_out_of_time_order_are_audited_in_deployed_at_order() {
     r1.expect(1);
     r2.expect(1);
     assert_eq!(brief(&f1), brief(&f2));
-    assert_eq!(
-        brief(&f2),
-        triples(&[("b", "shipped-not-claimed", "AUTH-77"), ("b", "component-not-claimed", "auth")])
-    );
+    assert_eq!(brief(&f2), triples(&[("b", "shipped-not-claimed", "AUTH-77"), ("b", "component-not-claimed", "auth")]));
     let v = r2.json();
     let order: Vec<&str> = v["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(order, ["a", "b"], "the history is in deployed_at order, not file order");
@@ -582,7 +610,11 @@ fn hostile_text_is_inert_in_every_command_and_format() {
             assert_inert(&what, &r.stdout);
             assert_inert(&format!("{what} stderr"), &r.stderr);
             for line in r.stdout.lines().chain(r.stderr.lines()) {
-                if fmt == "github" && (line.starts_with("::error file=") || line.starts_with("::warning file=") || line.starts_with("::notice ")) {
+                if fmt == "github"
+                    && (line.starts_with("::error file=")
+                        || line.starts_with("::warning file=")
+                        || line.starts_with("::notice "))
+                {
                     // Our own annotations: their properties and message are
                     // percent-encoded, so no second command can start inside.
                     let (_, message) = line[2..].split_once("::").unwrap();
@@ -653,7 +685,8 @@ fn read_commands<'a>(log: &'a str, pending: &'a str, prefix: &'a str) -> Vec<Vec
 fn read_commands_leave_the_git_folder_and_work_tree_byte_identical() {
     let f = fixture("incident");
     let log = f.records("deploys/production.jsonl");
-    let pending = f.write("p.json", &json!({"id": "p", "commit": f.sha("bill-31"), "changes": ["BILL-31"]}).to_string());
+    let pending =
+        f.write("p.json", &json!({"id": "p", "commit": f.sha("bill-31"), "changes": ["BILL-31"]}).to_string());
     let prefix = f.sha("auth-77")[..10].to_string();
     let before = snapshot(f.repo());
     assert!(before.keys().any(|k| k.starts_with(".git/objects")), "the snapshot includes .git");
@@ -687,8 +720,17 @@ fn read_commands_run_no_hooks_filters_or_configured_programs() {
     std::fs::create_dir_all(&other_hooks).unwrap();
     for dir in [&hooks, &other_hooks] {
         for hook in [
-            "pre-commit", "post-commit", "post-checkout", "post-merge", "pre-push", "reference-transaction",
-            "post-index-change", "fsmonitor-watchman", "pre-auto-gc", "post-rewrite", "commit-msg",
+            "pre-commit",
+            "post-commit",
+            "post-checkout",
+            "post-merge",
+            "pre-push",
+            "reference-transaction",
+            "post-index-change",
+            "fsmonitor-watchman",
+            "pre-auto-gc",
+            "post-rewrite",
+            "commit-msg",
         ] {
             std::os::unix::fs::symlink(&script, dir.join(hook)).unwrap();
         }
@@ -707,7 +749,8 @@ fn read_commands_run_no_hooks_filters_or_configured_programs() {
     std::fs::write(f.repo().join(".gitattributes"), "* filter=mark diff=mark\n").unwrap();
     std::fs::write(git.join("info").join("attributes"), "* filter=mark diff=mark\n").ok();
     let log = f.records("deploys/production.jsonl");
-    let pending = f.write("p.json", &json!({"id": "p", "commit": f.sha("bill-31"), "changes": ["BILL-31"]}).to_string());
+    let pending =
+        f.write("p.json", &json!({"id": "p", "commit": f.sha("bill-31"), "changes": ["BILL-31"]}).to_string());
     let prefix = f.sha("auth-77")[..10].to_string();
     let mut runs = read_commands(s(&log), s(&pending), &prefix);
     let appended = f.write("append.jsonl", "");
@@ -715,7 +758,11 @@ fn read_commands_run_no_hooks_filters_or_configured_programs() {
     for args in runs {
         let r = run(&f, &args);
         assert!(r.code == 0 || r.code == 1, "{args:?}: {}", r.stderr);
-        assert!(!marker.exists(), "{args:?} ran a program the repository names: {}", std::fs::read_to_string(&marker).unwrap());
+        assert!(
+            !marker.exists(),
+            "{args:?} ran a program the repository names: {}",
+            std::fs::read_to_string(&marker).unwrap()
+        );
     }
     // The script works: had anything run it, the marker would exist.
     std::process::Command::new(&script).stdin(std::process::Stdio::null()).status().unwrap();
@@ -785,7 +832,11 @@ fn append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was() {
         let mnt = f.built.root.join("ro");
         std::fs::create_dir_all(&mnt).unwrap();
         let sh = |args: &[&str]| {
-            std::process::Command::new("mount").args(args).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
         };
         if !sh(&["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)]) {
             eprintln!("NOTICE: append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was skipped: running as root and mounting is not permitted");
@@ -938,4 +989,3 @@ fn the_binary_gives_exit_2_naming_the_file_for_random_record_files() {
         })
         .unwrap();
 }
-
