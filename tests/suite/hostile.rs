@@ -558,7 +558,7 @@ fn a_change_claim_that_is_an_ambiguous_sha_prefix_says_so() {
 #[test]
 fn hostile_text_is_inert_in_every_command_and_format() {
     let raw = Raw::new();
-    let evil_msg: &[u8] = b"APP-2: \x1b[31mred\x1b[0m ::error::pwned %0A::warning::x\r::notice::cr \xc2\x9b31m \xe2\x80\xae\n\n::add-mask::secret\n::error file=a::b\n";
+    let evil_msg: &[u8] = b"APP-2: \x1b[31mred\x1b[0m ::error::pwned %0A::warning::x\r::notice::cr \xc2\x9b31m \xe2\x80\xae ##[error]v1\n\n::add-mask::secret\n::error file=a::b\n";
     let evil_name: &[u8] = b"\x1b[2J::error::file\r%0A.txt";
     let t1 = raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, raw.blob(b"1"))]))]);
     let t2 = raw.tree(&[(b"app", DIR, raw.tree(&[(b"a", FILE, raw.blob(b"2")), (evil_name, FILE, raw.blob(b"e"))]))]);
@@ -622,6 +622,7 @@ fn hostile_text_is_inert_in_every_command_and_format() {
                     continue;
                 }
                 assert!(!line.trim_start().starts_with("::"), "{what}: a workflow command could form: {line:?}");
+                assert!(!line.contains("##["), "{what}: an old-style workflow command could form: {line:?}");
             }
             if r.code != 2 {
                 answered += 1;
