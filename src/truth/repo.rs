@@ -208,6 +208,11 @@ impl Repo {
                     "commit {spec} is ambiguous: several objects start with it; write more of the SHA"
                 ))
             }
+            Err(_) if spec.starts_with("HEAD") && self.git.head().is_err_and(|e| e.code() == ErrorCode::UnbornBranch) => {
+                return Resolved::Missing(format!(
+                    "{spec} names no commit: the repository's HEAD is unborn (its branch has no commits yet)"
+                ))
+            }
             Err(_) => {
                 return Resolved::Missing(format!(
                     "commit {spec} does not exist in the repository (fetch the full history: `git fetch --unshallow --tags`, or `fetch-depth: 0`)"
