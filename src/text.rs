@@ -39,6 +39,30 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Output in which no line can be taken for a GitHub workflow command:
+/// a line whose text starts with `::` (after leading spaces, as the runner
+/// reads it) gets its first colon escaped, and `##[` (the older syntax,
+/// recognised anywhere in a line) its second `#`. Used for every format
+/// but `github`, whose own annotations are the only commands it prints.
+pub fn defuse_workflow_commands(out: &str) -> std::borrow::Cow<'_, str> {
+    let risky = |l: &str| l.trim_start().starts_with("::") || l.contains("##[");
+    if !out.split('\n').any(risky) {
+        return std::borrow::Cow::Borrowed(out);
+    }
+    let lines: Vec<String> = out
+        .split('\n')
+        .map(|l| {
+            let mut l = l.replace("##[", "#\\u{23}[");
+            if l.trim_start().starts_with("::") {
+                let at = l.len() - l.trim_start().len();
+                l.replace_range(at..at + 1, "\\u{3a}");
+            }
+            l
+        })
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
+}
+
 /// The first line of a commit message, escaped.
 pub fn subject(message: &str) -> String {
     escape(message.lines().next().unwrap_or("").trim()).into_owned()
@@ -81,5 +105,13 @@ mod tests {
         assert_eq!(escape("a\x1b[31mb\r\n"), "a\\u{1b}[31mb\\r\\n");
         assert_eq!(escape("\u{9b}x\u{202e}"), "\\u{9b}x\\u{202e}");
         assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+    }
+
+    #[test]
+    fn defuses_workflow_commands() {
+        assert_eq!(defuse_workflow_commands("ok\n:: no"), "ok\n\\u{3a}: no");
+        assert_eq!(defuse_workflow_commands("  ::error::x\n"), "  \\u{3a}:error::x\n");
+        assert_eq!(defuse_workflow_commands("a ##[error]b"), "a #\\u{23}[error]b");
+        assert_eq!(defuse_workflow_commands("a::b\n"), "a::b\n");
     }
 }

@@ -13,6 +13,7 @@ mod suite {
     mod cli;
     mod findings;
     mod gate;
+    mod hostile;
     mod html;
     mod incident;
     mod onboard;

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{emit, render, Context, Global};
+use super::{emit_report, render, Context, Global};
 use crate::audit::{self, exit_code, FailOn, Summary};
 use crate::records::{self, History};
 use crate::report::{Matrix, Report, SCHEMA_VERSION};
@@ -139,6 +139,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     }
     let report =
         build(&ctx, &histories, args.since.as_deref(), args.until.as_deref(), global.format == super::Format::Html)?;
-    emit(&render(&report, global.format, "shipcheck audit")?)?;
+    emit_report(&render(&report, global.format, "shipcheck audit")?, global.format)?;
     Ok(exit_code(&report.findings, args.fail_on))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::{emit, render, Context, Global};
+use super::{emit_report, render, Context, Global};
 use crate::audit::{self, exit_code, FailOn, Summary};
 use crate::config::SourceConfig;
 use crate::records::{self, History, Origin};
@@ -170,6 +170,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     };
     let findings = report.findings.clone();
     report.summary.count(&findings);
-    emit(&render(&report, global.format, &format!("shipcheck gate {}", pending.id))?)?;
+    emit_report(&render(&report, global.format, &format!("shipcheck gate {}", pending.id))?, global.format)?;
     Ok(exit_code(&report.findings, args.fail_on))
 }

@@ -120,6 +120,16 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// Writes a report in any format but `github` to stdout, with no line that
+/// GitHub could take for a workflow command (untrusted text may start one).
+pub fn emit_report(bytes: &[u8], format: Format) -> Result<()> {
+    if format == Format::Github {
+        return emit(bytes);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    emit(crate::text::defuse_workflow_commands(&text).as_bytes())
+}
+
 /// Writes output to stdout; a closed pipe (`| head`) is not an error.
 pub fn emit(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -256,8 +256,17 @@ fn append(ctx: &Context, path: &Path, record: Record, kind: Option<Kind>) -> Res
     record.origin = Origin { file: name.clone(), line: lines + 1 };
     let record = compute(ctx, existing, record, kind)?;
     let line = to_line(&record)?;
-    file.write_all(line.as_bytes()).with_context(|| format!("cannot append to {name}"))?;
-    file.sync_all().with_context(|| format!("cannot sync {name}"))?;
+    let original = file.metadata().with_context(|| format!("cannot read {name}"))?.len();
+    // A write cut short (a full disk, a quota) must not leave half a line,
+    // which would make the log unreadable: put the file back as it was.
+    if let Err(e) = file.write_all(line.as_bytes()).and_then(|_| file.sync_all()) {
+        let restored = file.set_len(original).and_then(|_| file.sync_all());
+        let state = match restored {
+            Ok(()) => "the file was left as it was".to_string(),
+            Err(r) => format!("and it could not be put back to its {original} bytes ({r}): check its last line"),
+        };
+        bail!("cannot append to {name}: {e}; {state}");
+    }
     file.unlock().with_context(|| format!("cannot unlock {name}"))?;
     Ok((record, line))
 }

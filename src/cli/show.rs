@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{emit, stdout_style, Context, Format, Global};
+use super::{emit_report, stdout_style, Context, Format, Global};
 use crate::audit;
 use crate::records::{self, History, Origin, Record, RecordKind};
 use crate::report::{
@@ -208,6 +208,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         }
         other => anyhow::bail!("--format {} is not available for `show`; use text, json or markdown", other.name()),
     }
-    emit(&out)?;
+    emit_report(&out, global.format)?;
     Ok(0)
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{emit, stdout_style, Context, Format, Global};
+use super::{emit_report, stdout_style, Context, Format, Global};
 use crate::records::{self, History};
 use crate::report::{
     render_trace_json, render_trace_text, Report, TraceCommit, TraceRecord, TraceReport, SCHEMA_VERSION,
@@ -129,6 +129,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         }
         other => anyhow::bail!("--format {} is not available for `trace`; use text, json or markdown", other.name()),
     }
-    emit(&out)?;
+    emit_report(&out, global.format)?;
     Ok(0)
 }
