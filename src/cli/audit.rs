@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 
 use super::{emit_report, render, Context, Global};
 use crate::audit::{self, exit_code, FailOn, Summary};
-use crate::records::{self, History};
+use crate::records::History;
 use crate::report::{Matrix, Report, SCHEMA_VERSION};
 use crate::truth::{self, Reader};
 
@@ -122,14 +122,7 @@ pub fn check_components(ctx: &Context, h: &History) -> Result<()> {
 /// Runs `audit`.
 pub fn run(global: &Global, args: Args) -> Result<u8> {
     let ctx = Context::open(global)?;
-    let records = ctx.records(&args.records)?;
-    let histories = records::histories(records, args.env.as_deref())?;
-    if histories.is_empty() {
-        match &args.env {
-            Some(env) => bail!("no records for environment {env:?}"),
-            None => bail!("the record sources hold no records"),
-        }
-    }
+    let histories = ctx.histories(&args.records, args.env.as_deref())?;
     for (flag, id) in [("--since", &args.since), ("--until", &args.until)] {
         if let Some(id) = id {
             if !histories.iter().any(|h| h.position(id).is_some()) {

@@ -237,6 +237,37 @@ impl Context {
     }
 }
 
+impl Context {
+    /// The histories of the record sources, for one environment or all of
+    /// them; none is an error that says which environments there are.
+    pub fn histories(&self, cli_sources: &[String], env: Option<&str>) -> Result<Vec<records::History>> {
+        let all = self.records(cli_sources)?;
+        let mut envs: Vec<String> = all.iter().map(|r| r.environment.clone()).collect();
+        envs.sort();
+        envs.dedup();
+        let histories = records::histories(all, env)?;
+        if histories.is_empty() {
+            let named: Vec<&str> = if cli_sources.is_empty() {
+                self.config.sources.iter().map(|s| s.source.as_str()).collect()
+            } else {
+                cli_sources.iter().map(String::as_str).collect()
+            };
+            let named = named.join(", ");
+            match env {
+                Some(env) if envs.is_empty() => {
+                    anyhow::bail!("no records for environment {env:?}: the record sources ({named}) hold no records")
+                }
+                Some(env) => anyhow::bail!(
+                    "no records for environment {env:?}; the records are for {}",
+                    envs.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join(", ")
+                ),
+                None => anyhow::bail!("the record sources ({named}) hold no records"),
+            }
+        }
+        Ok(histories)
+    }
+}
+
 /// Reads one source. Paths are relative to `base`. `notes:`, `tags:` and
 /// `changelog:` sources need the repository.
 pub fn load_source(

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 
 use super::{emit_report, stdout_style, Context, Format, Global};
 use crate::audit;
-use crate::records::{self, History, Origin, Record, RecordKind};
+use crate::records::{History, Origin, Record, RecordKind};
 use crate::report::{
     render_show_json, render_show_text, Report, ShowChanges, ShowCommits, ShowComponents, ShowReport, SCHEMA_VERSION,
 };
@@ -146,14 +146,7 @@ fn select(ctx: &Context, histories: &[History], args: &Args) -> Result<Selection
 /// Runs `show`.
 pub fn run(global: &Global, args: Args) -> Result<u8> {
     let ctx = Context::open(global)?;
-    let records = ctx.records(&args.records)?;
-    let histories = records::histories(records, args.env.as_deref())?;
-    if histories.is_empty() {
-        match &args.env {
-            Some(env) => bail!("no records for environment {env:?}"),
-            None => bail!("the record sources hold no records"),
-        }
-    }
+    let histories = ctx.histories(&args.records, args.env.as_deref())?;
     let (history, k, is_record) = select(&ctx, &histories, &args)?;
     super::audit::check_components(&ctx, &history)?;
     let reader = Reader::new(&ctx.repo, &ctx.config);

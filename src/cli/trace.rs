@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 
 use super::{emit_report, stdout_style, Context, Format, Global};
-use crate::records::{self, History};
+use crate::records::History;
 use crate::report::{
     render_trace_json, render_trace_text, Report, TraceCommit, TraceRecord, TraceReport, SCHEMA_VERSION,
 };
@@ -69,11 +69,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         bail!("the change to trace is empty");
     }
     let ctx = Context::open(global)?;
-    let records = ctx.records(&args.records)?;
-    let histories = records::histories(records, args.env.as_deref())?;
-    if let (true, Some(env)) = (histories.is_empty(), &args.env) {
-        bail!("no records for environment {env:?}");
-    }
+    let histories = ctx.histories(&args.records, args.env.as_deref())?;
     let h = history(histories)?;
     super::audit::check_components(&ctx, &h)?;
     let reader = Reader::new(&ctx.repo, &ctx.config);

@@ -502,6 +502,7 @@ fn an_environment_with_no_records_is_refused() {
         let r = run(&f, args);
         r.expect(2);
         assert!(r.stderr.contains("no records for environment \"nope\""), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("the records are for \"production\""), "{args:?}: {}", r.stderr);
     }
 }
 
