@@ -184,6 +184,39 @@ pub struct Skipped {
     pub versions_unchecked: usize,
 }
 
+impl Skipped {
+    /// One sentence per kind of skipped check, for the report's notes
+    /// (field names between backticks).
+    pub fn sentences(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.records_without_changes > 0 {
+            notes.push(format!(
+                "{} no `changes` (change checks skipped)",
+                plural(self.records_without_changes, "record has", "records have")
+            ));
+        }
+        if self.records_without_components > 0 {
+            notes.push(format!(
+                "{} no `components` (component checks skipped)",
+                plural(self.records_without_components, "record has", "records have")
+            ));
+        }
+        if self.unclaimed_in_partial_sources > 0 {
+            notes.push(format!(
+                "{} shipped without a mention in partial sources (counted only)",
+                plural(self.unclaimed_in_partial_sources, "change", "changes")
+            ));
+        }
+        if self.versions_unchecked > 0 {
+            notes.push(format!(
+                "{} unchecked (no version file)",
+                plural(self.versions_unchecked, "claimed version", "claimed versions")
+            ));
+        }
+        notes
+    }
+}
+
 /// What the audit needs besides the data.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

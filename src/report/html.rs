@@ -869,32 +869,20 @@ fn findings(h: &mut String, page: &Page<'_>) {
         }
         h.push_str("</section>\n");
     }
-    let k = &report.summary.skipped;
-    let mut notes = Vec::new();
-    if k.records_without_changes > 0 {
-        notes.push(format!(
-            "{} no <code>changes</code> (change checks skipped)",
-            plural(k.records_without_changes, "record has", "records have")
-        ));
-    }
-    if k.records_without_components > 0 {
-        notes.push(format!(
-            "{} no <code>components</code> (component checks skipped)",
-            plural(k.records_without_components, "record has", "records have")
-        ));
-    }
-    if k.unclaimed_in_partial_sources > 0 {
-        notes.push(format!(
-            "{} shipped without a mention in partial sources (counted only)",
-            plural(k.unclaimed_in_partial_sources, "change", "changes")
-        ));
-    }
-    if k.versions_unchecked > 0 {
-        notes.push(format!(
-            "{} unchecked (no version file)",
-            plural(k.versions_unchecked, "claimed version", "claimed versions")
-        ));
-    }
+    // Constant sentences; field names between backticks become <code>.
+    let notes: Vec<String> = report
+        .summary
+        .skipped
+        .sentences()
+        .iter()
+        .map(|n| {
+            esc(n)
+                .split('`')
+                .enumerate()
+                .map(|(i, part)| if i % 2 == 1 { format!("<code>{part}</code>") } else { part.to_string() })
+                .collect()
+        })
+        .collect();
     if !notes.is_empty() {
         h.push_str("<ul class=\"notes\">");
         for n in notes {

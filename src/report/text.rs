@@ -132,32 +132,7 @@ pub fn render_text(report: &Report, title: &str, style: Style, out: &mut dyn Wri
     for n in &report.notes {
         writeln!(out, "  note: {}", escape(n))?;
     }
-    let k = &s.skipped;
-    let mut notes = Vec::new();
-    if k.records_without_changes > 0 {
-        notes.push(format!(
-            "{} no `changes` (change checks skipped)",
-            plural(k.records_without_changes, "record has", "records have")
-        ));
-    }
-    if k.records_without_components > 0 {
-        notes.push(format!(
-            "{} no `components` (component checks skipped)",
-            plural(k.records_without_components, "record has", "records have")
-        ));
-    }
-    if k.unclaimed_in_partial_sources > 0 {
-        notes.push(format!(
-            "{} shipped without a mention in partial sources (counted only)",
-            plural(k.unclaimed_in_partial_sources, "change", "changes")
-        ));
-    }
-    if k.versions_unchecked > 0 {
-        notes.push(format!(
-            "{} unchecked (no version file)",
-            plural(k.versions_unchecked, "claimed version", "claimed versions")
-        ));
-    }
+    let notes = s.skipped.sentences();
     for n in notes {
         writeln!(out, "  note: {n}")?;
     }
