@@ -38,6 +38,19 @@ impl Fixture {
         std::fs::write(&p, text).unwrap();
         p
     }
+    /// A `git clone --depth 1` of the repository, in `dir`.
+    pub fn shallow_clone(&self, dir: &Path) -> PathBuf {
+        let clone = dir.join("shallow");
+        let status = Command::new("git")
+            .args(["clone", "-q", "--depth", "1", &format!("file://{}", self.repo().display())])
+            .arg(&clone)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git clone --depth 1 failed");
+        clone
+    }
     /// Writes any file beside the repository.
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let p = self.built.root.join(name);

@@ -43,15 +43,7 @@ fn not_a_repository_is_refused() {
 fn shallow_clone_is_refused() {
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
-    let clone = dir.path().join("shallow");
-    let url = format!("file://{}", f.repo().display());
-    let status = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git runs");
-    assert!(status.success());
+    let clone = f.shallow_clone(dir.path());
     let log = f.records("deploys/production.jsonl");
     let r = run_in(&clone, &["audit", "--records", log.to_str().unwrap()]);
     r.expect(2);

@@ -120,14 +120,7 @@ fn gate_refuses_what_it_cannot_check() {
 fn gate_refuses_a_shallow_clone() {
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
-    let clone = dir.path().join("shallow");
-    let status = Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &format!("file://{}", f.repo().display()), clone.to_str().unwrap()])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let clone = f.shallow_clone(dir.path());
     let (hist, pend) = incident_gate(&f, as_written());
     let r = crate::common::run_in(
         &clone,

@@ -124,15 +124,7 @@ fn read_commands_refuse_a_folder_that_is_not_a_repository() {
 fn read_commands_refuse_a_shallow_clone() {
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
-    let clone = dir.path().join("shallow");
-    let url = format!("file://{}", f.repo().display());
-    let status = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &url, s(&clone)])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git runs");
-    assert!(status.success());
+    let clone = f.shallow_clone(dir.path());
     let log = f.records("deploys/production.jsonl");
     let pending = f.write("p.json", &json!({"id": "p", "commit": "HEAD"}).to_string());
     let runs: [&[&str]; 4] = [
