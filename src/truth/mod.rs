@@ -719,19 +719,8 @@ impl<'r> Reader<'r> {
                 let key = &keys[c];
                 let ki = key_names.binary_search(&c).expect("every claim is followed");
                 let carriers = &key_carriers[ki];
-                let state = claim_state(graph, key, graph.live(carriers, &reach));
-                let touched = match &about {
-                    Some(about) if !carriers.is_empty() => {
-                        Some(self.touched_for(graph, carriers, &components, about, record.source.file.as_deref())?)
-                    }
-                    _ => None,
-                };
-                claims.push(ClaimTruth {
-                    change: c.clone(),
-                    state,
-                    carriers: carriers.iter().map(|i| graph.node(*i).oid.to_string()).collect(),
-                    touched,
-                });
+                let live = graph.live(carriers, &reach);
+                claims.push(self.claim_truth(graph, c, key, carriers, live, record, &about, &components)?);
             }
 
             let comp_states =
@@ -771,6 +760,33 @@ impl<'r> Reader<'r> {
             changes,
             components: components.iter().map(|c| c.name.clone()).collect(),
         }))
+    }
+
+    /// One claim of a record, from where its carriers stand in the deploy.
+    #[allow(clippy::too_many_arguments)]
+    fn claim_truth(
+        &self,
+        graph: &Graph,
+        change: &str,
+        key: &ClaimKey,
+        carriers: &[u32],
+        live: Live,
+        record: &Record,
+        about: &Option<Vec<String>>,
+        components: &[Component],
+    ) -> Result<ClaimTruth> {
+        let touched = match about {
+            Some(about) if !carriers.is_empty() => {
+                Some(self.touched_for(graph, carriers, components, about, record.source.file.as_deref())?)
+            }
+            _ => None,
+        };
+        Ok(ClaimTruth {
+            change: change.to_string(),
+            state: claim_state(graph, key, live),
+            carriers: carriers.iter().map(|i| graph.node(*i).oid.to_string()).collect(),
+            touched,
+        })
     }
 
     /// Components the carriers of a claim touch, as the audit needs them:

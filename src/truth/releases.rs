@@ -22,8 +22,8 @@ use anyhow::Result;
 use git2::Oid;
 
 use super::{
-    claim_state, components, introduced_by, unshipped_by, Bits, ChangeTruth, ClaimKey, ClaimTruth, Containment, Deploy,
-    Graph, Input, Live, Options, Previous, Reader, Target, Truth,
+    components, introduced_by, unshipped_by, Bits, ChangeTruth, ClaimKey, Containment, Deploy, Graph, Input, Live,
+    Options, Previous, Reader, Target, Truth,
 };
 use crate::config::Component;
 use crate::records::History;
@@ -150,19 +150,7 @@ impl Reader<'_> {
                         }
                     }
                 }
-                let state = claim_state(&graph, key, live);
-                let touched = match &about {
-                    Some(about) if !carriers.is_empty() => {
-                        Some(self.touched_for(&graph, &carriers, &components, about, record.source.file.as_deref())?)
-                    }
-                    _ => None,
-                };
-                claims.push(ClaimTruth {
-                    change: c.clone(),
-                    state,
-                    carriers: carriers.iter().map(|i| graph.node(*i).oid.to_string()).collect(),
-                    touched,
-                });
+                claims.push(self.claim_truth(&graph, c, key, &carriers, live, record, &about, &components)?);
             }
 
             // Components: net effect against the previous release on this line.
