@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::config::{ComponentPath, Config, VersionFile};
+use crate::git::Layout;
 use crate::text::{escape, plural};
-use crate::truth::{parse_version, Layout};
+use crate::truth::parse_version;
 
 /// How many commit messages the patterns are tried on.
 pub const MESSAGES: usize = 1000;

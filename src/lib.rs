@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod config_check;
+pub mod git;
 pub mod records;
 pub mod report;
 pub mod scenario;

@@ -13,8 +13,9 @@ use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 
 use crate::config::{ChangePatterns, DEFAULT_CHANGE_ID, DEFAULT_MERGE_PR, DEFAULT_SQUASH_PR};
+use crate::git::Layout;
 use crate::text::{escape, join_and, plural};
-use crate::truth::{parse_version, Layout, VERSION_FILES};
+use crate::truth::{parse_version, VERSION_FILES};
 
 /// Folders under which each sub-folder is taken for a deployable service.
 pub const SERVICE_ROOTS: &[&str] = &["services", "apps", "packages"];
@@ -694,7 +695,7 @@ mod tests {
         };
         for (p, text) in files {
             l.files.push(p.to_string());
-            if crate::truth::MANIFESTS.contains(&p.rsplit('/').next().unwrap()) {
+            if crate::git::MANIFESTS.contains(&p.rsplit('/').next().unwrap()) {
                 l.manifests.insert(p.to_string(), text.to_string());
             }
         }

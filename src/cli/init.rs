@@ -7,9 +7,9 @@ use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::Global;
 use crate::config::{Config, FILE_NAME};
+use crate::git::Repo;
 use crate::suggest::suggest;
 use crate::text::{escape, plural};
-use crate::truth::Repo;
 
 /// How many of the latest commit messages tell the change-ID styles.
 pub const MESSAGES: usize = 300;

@@ -21,9 +21,9 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{ChangePatterns, Config, SourceConfig, FILE_NAME};
+use crate::git::Repo;
 use crate::records::{self, Record};
 use crate::report::Style;
-use crate::truth::Repo;
 
 /// shipcheck tells what truly shipped: it compares the deployment records
 /// that people and pipelines wrote with what git says each deploy carried,
@@ -296,7 +296,7 @@ pub fn load_source(
 /// `notes:REF`: JSON records (one object, or JSON Lines) in the notes on
 /// deployed commits; a record that names no commit is about the annotated one.
 fn load_notes(source: &SourceConfig, spec: &str, repo: &Repo) -> Result<Vec<Record>> {
-    let full = crate::truth::notes_ref(spec)?;
+    let full = crate::git::notes_ref(spec)?;
     let mut out = Vec::new();
     for note in repo.read_notes(&full)? {
         let name = format!("notes:{spec}@{}", &note.commit[..note.commit.len().min(12)]);

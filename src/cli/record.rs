@@ -10,10 +10,11 @@ use serde_json::{json, Value};
 
 use super::{emit, Context, Global};
 use crate::config::SourceConfig;
+use crate::git::{self, Resolved};
 use crate::records::{self, History, Origin, Record, RecordKind};
 use crate::report::to_safe_json_line;
 use crate::time::Timestamp;
-use crate::truth::{self, Deploy, Previous, Reader, Resolved};
+use crate::truth::{self, Deploy, Previous, Reader};
 
 /// Write a deploy record derived from git, so it cannot lie
 ///
@@ -320,7 +321,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         source: Default::default(),
     };
     if let Some(spec) = &args.notes {
-        let full = truth::notes_ref(spec)?;
+        let full = git::notes_ref(spec)?;
         let source = SourceConfig { source: format!("notes:{spec}"), ..SourceConfig::default() };
         let existing = super::load_source(&source, Path::new("."), Some(&ctx.repo), &ctx.config.changes)?;
         let record = compute(&ctx, existing, record, args.kind)?;

@@ -4,12 +4,13 @@ use anyhow::{bail, Result};
 
 use super::{emit_report, stdout_style, Context, Format, Global};
 use crate::audit;
+use crate::git::Resolved;
 use crate::records::{History, Origin, Record, RecordKind};
 use crate::report::{
     render_show_json, render_show_text, Report, ShowChanges, ShowCommits, ShowComponents, ShowReport, SCHEMA_VERSION,
 };
 use crate::time::Timestamp;
-use crate::truth::{self, Reader, Resolved};
+use crate::truth::{self, Reader};
 
 /// Show what a deploy truly changed, beside what its record claimed
 ///

@@ -372,14 +372,7 @@ pub fn from_changelog(
     (out, unreleased)
 }
 
-/// A tag as the tags: source sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagInfo {
-    /// Tag name (without `refs/tags/`).
-    pub name: String,
-    /// The annotated tag's date, else its commit's date.
-    pub time: Option<Timestamp>,
-}
+pub use crate::git::TagInfo;
 
 /// Records from tags: one per tag, no claims, a release history.
 pub fn from_tags(tags: &[TagInfo], pattern: &str, source: &SourceConfig) -> Vec<Record> {

@@ -1,13 +1,10 @@
 //! Which components a deploy changed (net effect between two trees), which
 //! files, and the versions their version files hold.
 
-use std::path::Path;
-
 use anyhow::Result;
-use git2::{DiffOptions, ObjectType, Oid, Tree};
 
-use super::repo::Repo;
 use crate::config::{Component, ComponentPath, VersionFile};
+use crate::git::{Oid, Repo};
 
 /// Files whose version shipcheck can read, in the order they are looked for.
 pub const VERSION_FILES: &[&str] = &["VERSION", "package.json", "Cargo.toml", "pyproject.toml"];
@@ -17,16 +14,7 @@ pub const VERSION_FILES: &[&str] = &["VERSION", "package.json", "Cargo.toml", "p
 pub fn default_components(repo: &Repo, commits: &[Oid]) -> Result<Vec<Component>> {
     let mut names = std::collections::BTreeSet::new();
     for c in commits {
-        let tree = repo.git.find_commit(*c)?.tree()?;
-        for e in tree.iter() {
-            if e.kind() == Some(ObjectType::Tree) {
-                if let Ok(name) = std::str::from_utf8(e.name_bytes()) {
-                    if !name.starts_with('.') {
-                        names.insert(name.to_string());
-                    }
-                }
-            }
-        }
+        names.extend(repo.top_level_folders(*c)?);
     }
     Ok(names
         .into_iter()
@@ -38,46 +26,16 @@ pub fn default_components(repo: &Repo, commits: &[Oid]) -> Result<Vec<Component>
         .collect())
 }
 
-fn entry_id(tree: &Tree<'_>, path: &str) -> Option<Oid> {
-    if path.is_empty() {
-        return Some(tree.id());
-    }
-    tree.get_path(Path::new(path)).ok().map(|e| e.id())
-}
-
-/// Files that differ between two trees under `base` ("" for everything).
-pub fn changed_files(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, base: &str) -> Result<Vec<String>> {
-    let mut opts = DiffOptions::new();
-    opts.skip_binary_check(true).ignore_submodules(false);
-    if !base.is_empty() {
-        opts.pathspec(base).disable_pathspec_match(false);
-    }
-    let diff = repo.git.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
-    let mut files = Vec::new();
-    for d in diff.deltas() {
-        for f in [d.old_file(), d.new_file()] {
-            if let Some(p) = f.path_bytes() {
-                let p = String::from_utf8_lossy(p).into_owned();
-                let inside = base.is_empty() || p == base || p.starts_with(&format!("{base}/"));
-                if inside && !files.contains(&p) {
-                    files.push(p);
-                }
-            }
-        }
-    }
-    Ok(files)
-}
-
 /// Finds entries of trees by id, one path segment at a time, comparing two
 /// trees level by level: a component's folder is compared without a diff,
 /// and a deploy that left a top-level folder alone costs one lookup per
-/// component. Parsed trees are kept by libgit2's object cache.
+/// component. Parsed trees stay in the object cache that git/ configures.
 #[derive(Default)]
 pub struct TreeIndex;
 
 impl TreeIndex {
     fn child(&self, repo: &Repo, tree: Oid, name: &str) -> Option<Oid> {
-        repo.git.find_tree(tree).ok()?.get_name(name).map(|e| e.id())
+        repo.tree_child(tree, name)
     }
 
     /// The id of the entry at `path` under a root tree ("" is the root).
@@ -131,12 +89,7 @@ pub fn component_change(
                 if trees.same(repo, old, new, base) {
                     continue;
                 }
-                let old_tree = match old {
-                    Some(o) => Some(repo.git.find_tree(o)?),
-                    None => None,
-                };
-                let new_tree = repo.git.find_tree(new)?;
-                if changed_files(repo, old_tree.as_ref(), &new_tree, base)?.iter().any(|f| matcher.is_match(f)) {
+                if repo.changed_files(old, new, base)?.iter().any(|f| matcher.is_match(f)) {
                     out.push(pattern.clone());
                 }
             }
@@ -145,18 +98,22 @@ pub fn component_change(
     Ok(out)
 }
 
-/// Files changed in a component between two trees (for `show`).
-pub fn component_files(repo: &Repo, old: Option<&Tree<'_>>, new: &Tree<'_>, comp: &Component) -> Result<Vec<String>> {
+/// Files changed in a component between two root trees (for `show`).
+pub fn component_files(repo: &Repo, old: Option<Oid>, new: Oid, comp: &Component) -> Result<Vec<String>> {
     let mut files = Vec::new();
     for p in &comp.paths {
         let base = match p {
             ComponentPath::Prefix(prefix) => prefix.as_str(),
             ComponentPath::Glob { base, .. } => base.as_str(),
         };
-        if old.and_then(|t| entry_id(t, base)) == entry_id(new, base) {
+        let old_entry = match old {
+            Some(t) => repo.tree_entry(t, base)?,
+            None => None,
+        };
+        if old_entry == repo.tree_entry(new, base)? {
             continue;
         }
-        for f in changed_files(repo, old, new, base)? {
+        for f in repo.changed_files(old, new, base)? {
             if p.matches(&f) && !files.contains(&f) {
                 files.push(f);
             }
@@ -202,10 +159,7 @@ impl Versions {
                 if let Some(v) = self.cache.get(&(index, blob)) {
                     return Ok(v.clone());
                 }
-                let value = match repo.git.find_blob(blob) {
-                    Ok(b) => parse_version(p, &String::from_utf8_lossy(b.content())),
-                    Err(_) => None,
-                };
+                let value = repo.blob_text(blob).and_then(|text| parse_version(p, &text));
                 let v = Some(VersionAt { file: p.clone(), value });
                 self.cache.insert((index, blob), v.clone());
                 Ok(v)
@@ -216,15 +170,13 @@ impl Versions {
                     return Ok(v.clone());
                 }
                 let mut found = None;
-                if let Ok(sub) = repo.git.find_tree(folder_id) {
-                    for name in VERSION_FILES {
-                        let Some(e) = sub.get_name(name) else { continue };
-                        let Ok(b) = repo.git.find_blob(e.id()) else { continue };
-                        let file = format!("{folder}/{name}");
-                        let value = parse_version(&file, &String::from_utf8_lossy(b.content()));
-                        found = Some(VersionAt { file, value });
-                        break;
-                    }
+                for name in VERSION_FILES {
+                    let Some(blob) = repo.tree_child(folder_id, name) else { continue };
+                    let Some(text) = repo.blob_text(blob) else { continue };
+                    let file = format!("{folder}/{name}");
+                    let value = parse_version(&file, &text);
+                    found = Some(VersionAt { file, value });
+                    break;
                 }
                 self.cache.insert((index, folder_id), found.clone());
                 Ok(found)

@@ -10,11 +10,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, Result};
-use git2::Oid;
 use regex::Regex;
 
-use super::repo::Repo;
 use crate::config::ChangePatterns;
+use crate::git::{Oid, Repo};
 
 /// Hashes an object id by its first eight bytes: ids are already uniformly
 /// random, so SipHash over all twenty bytes only cost time.
@@ -302,29 +301,28 @@ impl Graph {
         patterns: &ChangePatterns,
         state: &mut Loading,
     ) -> Result<u32> {
-        let commit = repo.git.find_commit(oid).map_err(|e| match child {
+        let commit = repo.read_commit(oid).map_err(|e| match child {
             Some(child) => anyhow!(
-                "commit {oid}, a parent of {child}, cannot be read ({}): the history is incomplete or corrupt \
-                 (a shallow or partial clone? fetch the full history with `git fetch --unshallow`, or `fetch-depth: 0`)",
-                e.message()
+                "commit {oid}, a parent of {child}, cannot be read ({e}): the history is incomplete or corrupt \
+                 (a shallow or partial clone? fetch the full history with `git fetch --unshallow`, or `fetch-depth: 0`)"
             ),
-            None => anyhow!("commit {oid} cannot be read: {}", e.message()),
+            None => anyhow!("commit {oid} cannot be read: {e}"),
         })?;
         let idx = self.nodes.len() as u32;
         self.index.insert(oid, idx);
-        let message = String::from_utf8_lossy(commit.message_raw_bytes());
+        let message = &commit.message;
         let subject: String = message.lines().next().unwrap_or("").chars().take(300).collect();
         let mut is_revert = false;
         let mut changes = Vec::new();
         let mut picked_from = Vec::new();
         if parse_changes {
-            for caps in revert_re().captures_iter(&message) {
+            for caps in revert_re().captures_iter(message) {
                 is_revert = true;
                 state.revert_targets.push((idx, caps[1].to_string()));
             }
-            picked_from = pick_re().captures_iter(&message).filter_map(|c| Oid::from_str(&c[1]).ok()).collect();
+            picked_from = pick_re().captures_iter(message).filter_map(|c| Oid::from_str(&c[1]).ok()).collect();
             if !is_revert {
-                for id in patterns.extract(&message) {
+                for id in patterns.extract(message) {
                     let n = self.intern(&id);
                     if !changes.contains(&n) {
                         changes.push(n);
@@ -336,19 +334,19 @@ impl Graph {
                 self.picks_of.entry(*p).or_default().push(idx);
             }
         }
-        state.parent_oids.push(commit.parent_ids().collect());
         self.nodes.push(Node {
             oid,
             parents: Vec::new(),
-            time: commit.time().seconds(),
-            author_time: commit.author().when().seconds(),
+            time: commit.time,
+            author_time: commit.author_time,
             subject,
             changes,
             is_revert,
             picked_from,
             reverts: Vec::new(),
-            tree: commit.tree_id(),
+            tree: commit.tree,
         });
+        state.parent_oids.push(commit.parents);
         Ok(idx)
     }
 

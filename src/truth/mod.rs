@@ -8,24 +8,18 @@
 
 mod components;
 mod graph;
-mod layout;
-mod notes;
 mod releases;
-mod repo;
 
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{bail, Result};
-use git2::Oid;
 use serde::Serialize;
 
 pub use components::{parse_version, same_version, VersionAt, VERSION_FILES};
 pub use graph::{Bits, Graph, Live};
-pub use layout::{Layout, MANIFESTS};
-pub use notes::{notes_ref, Note};
-pub use repo::{Repo, Resolved};
 
 use crate::config::{Component, Config};
+use crate::git::{Oid, Repo, Resolved};
 use crate::records::{History, Record};
 use crate::time::Timestamp;
 
@@ -841,19 +835,11 @@ impl<'r> Reader<'r> {
         let root = node.tree;
         let parent_root = match node.parents.first() {
             Some(&p) => Some(graph.node(p).tree),
-            None => match self.repo.git.find_commit(node.oid)?.parent_ids().next() {
-                Some(p) => Some(self.repo.git.find_commit(p)?.tree_id()),
-                None => None,
-            },
+            None => self.repo.first_parent_tree(node.oid)?,
         };
         let files = match ignore {
             Some(ignore) => {
-                let parent_tree = match parent_root {
-                    Some(t) => Some(self.repo.git.find_tree(t)?),
-                    None => None,
-                };
-                let mut files =
-                    components::changed_files(self.repo, parent_tree.as_ref(), &self.repo.git.find_tree(root)?, "")?;
+                let mut files = self.repo.changed_files(parent_root, root, "")?;
                 files.retain(|f| f != ignore);
                 Some(files)
             }
@@ -880,8 +866,8 @@ impl<'r> Reader<'r> {
         versions: &mut components::Versions,
         with_files: bool,
     ) -> Result<Vec<ComponentState>> {
-        let root = self.repo.git.find_commit(oid)?.tree_id();
-        let prev_root = prev_oid.map(|p| self.repo.git.find_commit(p).map(|c| c.tree_id())).transpose()?;
+        let root = self.repo.commit_tree(oid)?;
+        let prev_root = prev_oid.map(|p| self.repo.commit_tree(p)).transpose()?;
         let mut out = Vec::with_capacity(comps.len());
         for (i, comp) in comps.iter().enumerate() {
             let changed_paths = match prev_root {
@@ -889,8 +875,7 @@ impl<'r> Reader<'r> {
                 None => Vec::new(),
             };
             let files = if with_files && !changed_paths.is_empty() {
-                let old = prev_root.map(|t| self.repo.git.find_tree(t)).transpose()?;
-                Some(components::component_files(self.repo, old.as_ref(), &self.repo.git.find_tree(root)?, comp)?)
+                Some(components::component_files(self.repo, prev_root, root, comp)?)
             } else {
                 None
             };
@@ -917,7 +902,7 @@ impl<'r> Reader<'r> {
         let Some(me) = graph.node_of(oid) else {
             return Ok(eq);
         };
-        let Some(my_patch) = self.patch_id(oid)? else {
+        let Some(my_patch) = self.repo.patch_id(oid)? else {
             return Ok(eq);
         };
         let node = graph.node(me);
@@ -933,29 +918,11 @@ impl<'r> Reader<'r> {
         for c in candidates {
             if !eq.contains(&c)
                 && graph.node(c).parents.len() <= 1
-                && self.patch_id(graph.node(c).oid)? == Some(my_patch)
+                && self.repo.patch_id(graph.node(c).oid)? == Some(my_patch)
             {
                 eq.push(c);
             }
         }
         Ok(eq)
-    }
-
-    /// The patch-id of a commit against its first parent (`None` for merges and empty commits).
-    fn patch_id(&self, oid: Oid) -> Result<Option<Oid>> {
-        let commit = self.repo.git.find_commit(oid)?;
-        if commit.parent_count() > 1 {
-            return Ok(None);
-        }
-        let tree = commit.tree()?;
-        let parent = match commit.parent(0) {
-            Ok(p) => Some(p.tree()?),
-            Err(_) => None,
-        };
-        let diff = self.repo.git.diff_tree_to_tree(parent.as_ref(), Some(&tree), None)?;
-        if diff.deltas().len() == 0 {
-            return Ok(None);
-        }
-        Ok(Some(diff.patchid(None)?))
     }
 }

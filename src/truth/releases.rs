@@ -19,13 +19,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
-use git2::Oid;
 
 use super::{
     components, introduced_by, unshipped_by, Bits, ChangeTruth, ClaimKey, Containment, Deploy, Graph, Input, Live,
     Options, Previous, Reader, Target, Truth,
 };
 use crate::config::Component;
+use crate::git::Oid;
 use crate::records::History;
 use crate::time::Timestamp;
 
@@ -193,7 +193,7 @@ impl Reader<'_> {
         if let Some(p) = cache.get(&i) {
             return Ok(*p);
         }
-        let p = self.patch_id(graph.node(i).oid)?;
+        let p = self.repo.patch_id(graph.node(i).oid)?;
         cache.insert(i, p);
         Ok(p)
     }
@@ -239,26 +239,13 @@ impl Reader<'_> {
         if !graph.carriers(change).is_empty() {
             return Ok(Vec::new());
         }
-        let Ok(head_ref) = self.repo.git.find_reference(&format!("refs/pull/{number}/head")) else {
-            return Ok(Vec::new());
-        };
-        let Ok(head) = head_ref.peel_to_commit() else {
-            return Ok(Vec::new());
-        };
         // The base: where the pull request left the history the records reach.
         let Some(tip) = graph.nodes.iter().max_by_key(|n| n.time).map(|n| n.oid) else {
             return Ok(Vec::new());
         };
-        let Ok(base) = self.repo.git.merge_base(tip, head.id()) else {
+        let Some((want, head_time)) = self.repo.pull_request_patch(number, tip)? else {
             return Ok(Vec::new());
         };
-        let base_tree = self.repo.git.find_commit(base)?.tree()?;
-        let diff = self.repo.git.diff_tree_to_tree(Some(&base_tree), Some(&head.tree()?), None)?;
-        if diff.deltas().len() == 0 {
-            return Ok(Vec::new());
-        }
-        let want = diff.patchid(None)?;
-        let head_time = head.time().seconds();
         let mut out = Vec::new();
         let mut candidates: Vec<u32> = (0..graph.len() as u32)
             .filter(|&i| graph.node(i).time >= head_time && graph.node(i).parents.len() <= 1)
@@ -275,23 +262,6 @@ impl Reader<'_> {
 
     /// Whether a commit changes nothing but `file` (against its first parent).
     fn only_touches(&self, graph: &Graph, i: u32, file: &str) -> Result<bool> {
-        let commit = self.repo.git.find_commit(graph.node(i).oid)?;
-        if commit.parent_count() > 1 {
-            return Ok(false);
-        }
-        let parent_tree = match commit.parent(0) {
-            Ok(p) => Some(p.tree()?),
-            Err(_) => None,
-        };
-        let diff = self.repo.git.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), None)?;
-        let mut any = false;
-        for d in diff.deltas() {
-            any = true;
-            let path = d.new_file().path().or(d.old_file().path()).map(|p| p.to_string_lossy().into_owned());
-            if path.as_deref() != Some(file) {
-                return Ok(false);
-            }
-        }
-        Ok(any)
+        self.repo.only_touches(graph.node(i).oid, file)
     }
 }

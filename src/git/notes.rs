@@ -1,15 +1,13 @@
-//! Records that live in the repository itself: JSON in git notes on the
-//! deployed commits (`notes:REF`), and tags (`tags:PATTERN`). This file
-//! reads them as plain data; the records layer builds records from it.
+//! Records that live in the repository itself as JSON in git notes on the
+//! deployed commits (`notes:REF`). This file reads them as plain data; the
+//! records layer builds records from it.
 //! Writing a note (`record --notes`) is the only write into a repository
 //! shipcheck ever makes, and only when asked.
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{ErrorCode, ObjectType, Oid, Signature};
+use git2::{ErrorCode, Oid, Signature};
 
-use super::repo::{Repo, Resolved};
-use crate::records::TagInfo;
-use crate::time::Timestamp;
+use super::Repo;
 
 /// The full ref of a notes source: `deploys` → `refs/notes/deploys`.
 pub fn notes_ref(spec: &str) -> Result<String> {
@@ -84,36 +82,5 @@ impl Repo {
             .note(&sig, &sig, Some(full_ref), oid, &text, true)
             .map_err(|e| anyhow!("cannot write the note on {commit} in {full_ref}: {}", e.message()))?;
         Ok(())
-    }
-
-    /// Tags matching a glob (`v*`), with the annotated tag's date or else
-    /// the commit's date, in name order.
-    pub fn tags_matching(&self, pattern: &str) -> Result<Vec<TagInfo>> {
-        let names = self.git.tag_names(Some(pattern)).with_context(|| format!("cannot list tags {pattern:?}"))?;
-        let mut out = Vec::new();
-        for name in names.iter().flatten().flatten() {
-            let time = match self.resolve_release(name) {
-                Resolved::Commit { tag_time: Some(t), .. } => Some(Timestamp(t)),
-                Resolved::Commit { oid, .. } => self.git.find_commit(oid).ok().map(|c| Timestamp(c.time().seconds())),
-                Resolved::Missing(_) => None,
-            };
-            out.push(TagInfo { name: name.to_string(), time });
-        }
-        Ok(out)
-    }
-
-    /// Whether `refs/tags/NAME` exists.
-    pub fn tag_exists(&self, name: &str) -> bool {
-        self.git.find_reference(&format!("refs/tags/{name}")).is_ok()
-    }
-
-    /// Reads a file from HEAD's tree (for a changelog in a bare repository).
-    pub fn head_text(&self, path: &str) -> Option<Vec<u8>> {
-        let tree = self.git.head().ok()?.peel_to_tree().ok()?;
-        let entry = tree.get_path(std::path::Path::new(path)).ok()?;
-        if entry.kind() != Some(ObjectType::Blob) {
-            return None;
-        }
-        Some(self.git.find_blob(entry.id()).ok()?.content().to_vec())
     }
 }
