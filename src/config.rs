@@ -9,6 +9,7 @@ use globset::{Glob, GlobMatcher};
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::records::SourceSpec;
 use crate::text::line_col;
 
 /// The file name looked for at the repository root.
@@ -47,7 +48,7 @@ struct RawChanges {
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// Any SRC form: a file, a folder, `notes:REF`, `tags:PATTERN`, `changelog:PATH`.
-    pub source: String,
+    pub source: SourceSpec,
     /// Environment for records that do not name one.
     #[serde(default)]
     pub environment: Option<String>,
@@ -326,7 +327,7 @@ impl Config {
             None => (ChangePatterns::defaults(), false),
         };
         for s in &raw.records {
-            if s.source.trim().is_empty() {
+            if s.source.to_string().trim().is_empty() {
                 bail!("{name}: a [[records]] table has an empty source");
             }
         }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod config_check;
 pub mod git;
+pub mod pipeline;
 pub mod records;
 pub mod report;
 pub mod scenario;

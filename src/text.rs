@@ -73,6 +73,12 @@ pub fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The seven-digit abbreviation of a commit SHA, as reports print it (the
+/// whole text when it is shorter or not plain ASCII there).
+pub fn short_sha(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 /// "a, b and c".
 pub fn join_and(items: &[String]) -> String {
     match items {

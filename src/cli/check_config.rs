@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 
-use super::{emit, Context, Format, Global};
+use super::{emit, open_session, Format, Global};
 use crate::config::FILE_NAME;
 use crate::config_check::{check, MESSAGES};
 use crate::text::escape;
@@ -25,7 +25,7 @@ pub struct Args {}
 
 /// Runs `check-config`.
 pub fn run(global: &Global, _args: Args) -> Result<u8> {
-    let ctx = Context::open(global)?;
+    let ctx = open_session(global)?;
     let Some(path) = ctx.config.path.clone() else {
         bail!(
             "no configuration to check: there is no {FILE_NAME} at the repository root; \

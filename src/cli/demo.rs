@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 
-use super::{emit, stdout_style, Context, Format, Global};
+use super::{emit, open_session, stdout_style, Format, Global};
+use crate::pipeline::{self, audit::Window};
 use crate::records;
 use crate::report::render_text;
 use crate::scenario::Scenario;
@@ -46,10 +47,10 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     let log = built.record_files[0].clone();
     let demo_global =
         super::Global { repo: Some(built.repo.clone()), config: None, format: global.format, quiet: global.quiet };
-    let ctx = Context::open(&demo_global)?;
+    let session = open_session(&demo_global)?;
     let records = records::load_path(&log, &log.display().to_string(), &Default::default())?;
     let histories = records::histories(records, None)?;
-    let report = super::audit::build(&ctx, &histories, None, None, global.format == Format::Html)?;
+    let report = pipeline::audit::report(&session, &histories, Window::default(), global.format == Format::Html)?;
     let mut out = Vec::new();
     match global.format {
         Format::Text => {

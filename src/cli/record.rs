@@ -1,20 +1,17 @@
 //! `shipcheck record`: a deploy record derived from git, so it cannot lie.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _, Result};
-use serde::Serialize;
-use serde_json::{json, Value};
+use anyhow::{anyhow, bail, Result};
 
-use super::{emit, Context, Global};
+use super::{emit, open_session, Global};
 use crate::config::SourceConfig;
 use crate::git::{self, Resolved};
-use crate::records::{self, History, Origin, Record, RecordKind};
-use crate::report::to_safe_json_line;
+use crate::pipeline::record::derive;
+use crate::records::{load_source, log, Origin, Record, RecordKind, SourceSpec};
+use crate::text::short_sha;
 use crate::time::Timestamp;
-use crate::truth::{self, Deploy, Previous, Reader};
 
 /// Write a deploy record derived from git, so it cannot lie
 ///
@@ -97,188 +94,14 @@ fn now() -> Timestamp {
     Timestamp(secs)
 }
 
-/// One line of a deploy log, fields in the README's order.
-#[derive(Serialize)]
-struct Line<'r> {
-    id: &'r str,
-    environment: &'r str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    release: Option<&'r str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    commit: Option<&'r str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deployed_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<RecordKind>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    components: Option<Vec<Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    changes: Option<&'r [String]>,
-}
-
-/// The record as one JSON line (with its newline). Components without a
-/// version are written as plain names.
-fn to_line(r: &Record) -> Result<String> {
-    let line = Line {
-        id: &r.id,
-        environment: &r.environment,
-        release: r.release.as_deref(),
-        commit: r.commit.as_deref(),
-        deployed_at: r.deployed_at.map(|t| t.to_string()),
-        kind: (r.kind != RecordKind::Deploy).then_some(r.kind),
-        components: r.components.as_ref().map(|cs| {
-            cs.iter()
-                .map(|c| match &c.version {
-                    Some(v) => json!({"name": c.name, "version": v}),
-                    None => json!(c.name),
-                })
-                .collect()
-        }),
-        changes: r.changes.as_deref(),
-    };
-    Ok(to_safe_json_line(&line)? + "\n")
-}
-
-/// Fills the record's claims from its deploy's truth: what it introduced
-/// and the components it changed, or for a baseline every component.
-fn derive(record: &mut Record, deploy: &Deploy, kind: Option<Kind>) {
-    let version = |s: &truth::ComponentState| s.version.as_ref().and_then(|v| v.value.clone());
-    let claimed = |s: &truth::ComponentState| records::ClaimedComponent { name: s.name.clone(), version: version(s) };
-    match deploy.previous {
-        Previous::Baseline => {
-            record.components = Some(deploy.components.iter().map(claimed).collect());
-            record.changes = None;
-        }
-        _ => {
-            record.components = Some(deploy.components.iter().filter(|s| s.changed()).map(claimed).collect());
-            record.changes = Some(deploy.introduced.iter().map(|s| s.change.clone()).collect());
-        }
-    }
-    record.kind = match kind {
-        Some(k) => k.into(),
-        None if deploy.added.is_empty() && !deploy.removed.is_empty() => RecordKind::Rollback,
-        None => RecordKind::Deploy,
-    };
-}
-
-/// The existing log, read and validated: its records, and the number of lines.
-fn read_log(file: &mut File, name: &str) -> Result<(Vec<Record>, usize)> {
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {name}"))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let (line, col) = crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
-        anyhow!("{name}:{line}:{col}: the file is not valid UTF-8; it was left untouched")
-    })?;
-    let lines = text.matches('\n').count();
-    if !text.is_empty() && !text.ends_with('\n') {
-        let last = lines + 1;
-        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        bail!(
-            "{name}:{last}:{col}: the last line has no newline at its end, so it was cut short (a crash while writing?); \
-             repair or remove line {last}, then retry. The file was left untouched"
-        );
-    }
-    let body = text.trim_start_matches('\u{feff}').trim_start();
-    if body.starts_with('[') {
-        bail!("{name}:1:1: this is a JSON array, not JSON Lines; --append needs one record per line");
-    }
-    let parsed = records::parse_records(name, text).map_err(|e| anyhow!("{e:#}; the file was left untouched"))?;
-    let non_empty = text.lines().filter(|l| !l.trim().is_empty()).count();
-    if parsed.len() != non_empty {
-        bail!("{name}: this is one pretty-printed record, not JSON Lines; --append needs one record per line");
-    }
-    let source = SourceConfig::default();
-    let records = parsed
-        .into_iter()
-        .map(|(raw, line)| records::finish(raw, Origin { file: name.to_string(), line }, &source))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((records, lines))
-}
-
-/// Computes the record against the latest record of its environment in `existing`.
-fn compute(ctx: &Context, existing: Vec<Record>, mut record: Record, kind: Option<Kind>) -> Result<Record> {
-    let mut history = records::histories(existing, Some(&record.environment))?
-        .pop()
-        .unwrap_or_else(|| History { environment: record.environment.clone(), records: Vec::new() });
-    if let Some(pos) = history.position(&record.id) {
-        let other = &history.records[pos];
-        bail!(
-            "{}: record id {:?} is already used in environment {:?}; pass another --id",
-            other.origin,
-            record.id,
-            record.environment
-        );
-    }
-    if let (Some(at), Some((latest, t))) =
-        (record.deployed_at, history.records.iter().filter_map(|r| r.deployed_at.map(|t| (r, t))).max_by_key(|x| x.1))
-    {
-        if at < t {
-            bail!(
-                "the new record is dated {}, before the latest record of {:?} ({}, {}): it would not be the latest deploy",
-                at.human(),
-                record.environment,
-                latest.id,
-                t.human()
-            );
-        }
-    }
-    super::audit::check_components(ctx, &history)?;
-    history.records.push(record.clone());
-    let truth = Reader::new(&ctx.repo, &ctx.config).read(&history, &truth::Options::default())?;
-    let deploy = truth.deploys.last().ok_or_else(|| anyhow!("no deploy computed"))?;
-    // A record dated before its commit existed would be a date-mismatch.
-    if let (Some(at), Some(c)) = (record.deployed_at, deploy.commit()) {
-        if at < c.time {
-            bail!(
-                "--at {} is before commit {} was made ({}): a deploy cannot precede its commit",
-                at.human(),
-                c.short(),
-                c.time.human()
-            );
-        }
-    }
-    derive(&mut record, deploy, kind);
-    Ok(record)
-}
-
-fn append(ctx: &Context, path: &Path, record: Record, kind: Option<Kind>) -> Result<(Record, String)> {
-    let name = path.display().to_string();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .with_context(|| format!("cannot open {name} for appending"))?;
-    // Every writer holds this lock from reading to fsync, so each record is
-    // computed against the line written just before it.
-    file.lock().with_context(|| format!("cannot lock {name}"))?;
-    let (existing, lines) = read_log(&mut file, &name)?;
-    let mut record = record;
-    record.origin = Origin { file: name.clone(), line: lines + 1 };
-    let record = compute(ctx, existing, record, kind)?;
-    let line = to_line(&record)?;
-    let original = file.metadata().with_context(|| format!("cannot read {name}"))?.len();
-    // A write cut short (a full disk, a quota) must not leave half a line,
-    // which would make the log unreadable: put the file back as it was.
-    if let Err(e) = file.write_all(line.as_bytes()).and_then(|_| file.sync_all()) {
-        let restored = file.set_len(original).and_then(|_| file.sync_all());
-        let state = match restored {
-            Ok(()) => "the file was left as it was".to_string(),
-            Err(r) => format!("and it could not be put back to its {original} bytes ({r}): check its last line"),
-        };
-        bail!("cannot append to {name}: {e}; {state}");
-    }
-    file.unlock().with_context(|| format!("cannot unlock {name}"))?;
-    Ok((record, line))
-}
-
 /// Runs `record`.
 pub fn run(global: &Global, args: Args) -> Result<u8> {
     let env = args.env.trim();
     if env.is_empty() {
         bail!("--env is empty");
     }
-    let ctx = Context::open(global)?;
+    let ctx = open_session(global)?;
+    let kind = args.kind.map(RecordKind::from);
     let sha = match ctx.repo.resolve_commit(&args.commit) {
         Resolved::Commit { oid, .. } => oid.to_string(),
         Resolved::Missing(why) => bail!("--commit {}: {why}", args.commit),
@@ -289,9 +112,9 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             Resolved::Commit { oid, .. } if oid.to_string() == sha => Some(rel.to_string()),
             Resolved::Commit { oid, .. } => bail!(
                 "--release {rel} points at {}, not at --commit {} ({}); a record naming both would be a ref-mismatch",
-                &oid.to_string()[..7],
+                short_sha(&oid.to_string()),
                 args.commit,
-                &sha[..7]
+                short_sha(&sha)
             ),
             Resolved::Missing(why) => bail!("--release {rel}: {why}; tag the release before recording it"),
         },
@@ -304,7 +127,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     let id = match args.id.as_deref().map(str::trim) {
         Some("") => bail!("--id is empty"),
         Some(id) => id.to_string(),
-        None => release.clone().unwrap_or_else(|| format!("{env}-{}", &sha[..7])),
+        None => release.clone().unwrap_or_else(|| format!("{env}-{}", short_sha(&sha))),
     };
     let record = Record {
         id,
@@ -322,23 +145,23 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     };
     if let Some(spec) = &args.notes {
         let full = git::notes_ref(spec)?;
-        let source = SourceConfig { source: format!("notes:{spec}"), ..SourceConfig::default() };
-        let existing = super::load_source(&source, Path::new("."), Some(&ctx.repo), &ctx.config.changes)?;
-        let record = compute(&ctx, existing, record, args.kind)?;
-        let line = to_line(&record)?;
+        let source = SourceConfig { source: SourceSpec::Notes(spec.clone()), ..SourceConfig::default() };
+        let existing = load_source(&source, Path::new("."), &ctx.repo, &ctx.config.changes)?;
+        let record = derive(&ctx, existing, record, kind)?;
+        let line = log::to_line(&record)?;
         ctx.repo.append_note(&full, &sha, &line)?;
         let _ = writeln!(
             std::io::stderr(),
             "shipcheck: added record {} to the note on {} in {full}",
             crate::text::escape(&record.id),
-            &sha[..7]
+            short_sha(&sha)
         );
         emit(line.as_bytes())?;
         return Ok(0);
     }
     let line = match &args.append {
         Some(path) => {
-            let (record, line) = append(&ctx, path, record, args.kind)?;
+            let (record, line) = log::append(path, record, |existing, record| derive(&ctx, existing, record, kind))?;
             let _ = writeln!(
                 std::io::stderr(),
                 "shipcheck: appended record {} to {}",
@@ -348,8 +171,8 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             line
         }
         None => {
-            let record = compute(&ctx, Vec::new(), record, args.kind)?;
-            to_line(&record)?
+            let record = derive(&ctx, Vec::new(), record, kind)?;
+            log::to_line(&record)?
         }
     };
     emit(line.as_bytes())?;

@@ -2,18 +2,24 @@
 //! their sources and ordered into one history per environment.
 
 pub mod changelog;
+pub mod log;
 mod parse;
+mod sources;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use crate::config::SourceConfig;
 use crate::time::Timestamp;
 
 pub use parse::{parse_records, parse_single, RawRecord};
+pub use sources::{
+    from_changelog, from_tags, load_path, load_source, release_name, version_of_tag, SourceSpec, RELEASES_ENVIRONMENT,
+};
+
+pub use crate::git::TagInfo;
 
 /// What a record says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
@@ -185,39 +191,6 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
     })
 }
 
-/// Reads one record source (a file or a folder). `display` is how errors name it.
-pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Vec<Record>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read record source {display}"))?;
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot list record folder {display}"))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
-            .collect();
-        entries.sort();
-        for p in entries {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            files.push((p, format!("{}/{}", display.trim_end_matches('/'), name)));
-        }
-    } else {
-        files.push((path.to_path_buf(), display.to_string()));
-    }
-    let mut out = Vec::new();
-    for (p, name) in files {
-        let bytes = std::fs::read(&p).with_context(|| format!("cannot read record file {name}"))?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            let (line, col) =
-                crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
-            anyhow::anyhow!("{name}:{line}:{col}: the file is not valid UTF-8")
-        })?;
-        for (raw, line) in parse_records(&name, text)? {
-            out.push(finish(raw, Origin { file: name.clone(), line }, source)?);
-        }
-    }
-    Ok(out)
-}
-
 /// Groups records into histories, one per environment, each in deploy
 /// order (`deployed_at`, then the order read; a record without a date keeps
 /// its place after the one read before it). Duplicate ids within a history
@@ -316,89 +289,4 @@ fn order_by_version(records: &mut Vec<Record>) -> bool {
     keyed.sort_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(i.cmp(j)));
     *records = keyed.into_iter().map(|(_, (_, r))| r).collect();
     true
-}
-
-/// The environment of changelog and tag records whose source names none.
-pub const RELEASES_ENVIRONMENT: &str = "releases";
-
-/// The release name of a version: the first template whose tag exists
-/// (`tag_exists`), else the first template (the record is then an
-/// `unknown-ref`).
-pub fn release_name(version: &str, templates: &[String], tag_exists: &dyn Fn(&str) -> bool) -> String {
-    let names: Vec<String> = templates.iter().map(|t| t.replace("{version}", version)).collect();
-    names.iter().find(|n| tag_exists(n)).cloned().unwrap_or_else(|| names.first().cloned().unwrap_or_default())
-}
-
-/// Records from a parsed changelog: one per released version section.
-/// `display` names the file in origins; `repo_file` is its path in the
-/// repository, if known. `Unreleased` sections are skipped and counted.
-pub fn from_changelog(
-    sections: &[changelog::Section],
-    display: &str,
-    repo_file: Option<String>,
-    source: &SourceConfig,
-    tag_exists: &dyn Fn(&str) -> bool,
-) -> (Vec<Record>, usize) {
-    let templates = source.release_templates();
-    let mut out = Vec::new();
-    let mut unreleased = 0;
-    for s in sections {
-        if s.unreleased {
-            unreleased += 1;
-            continue;
-        }
-        let release = release_name(&s.version, &templates, tag_exists);
-        out.push(Record {
-            id: release.clone(),
-            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
-            release: Some(release),
-            commit: None,
-            deployed_at: s.date,
-            components: None,
-            changes: Some(s.claims.clone()),
-            kind: RecordKind::Deploy,
-            origin: Origin { file: display.to_string(), line: s.line },
-            complete: source.complete.unwrap_or(false),
-            about: source.components.clone(),
-            source: SourceFacts {
-                release_history: true,
-                version: Some(s.version.clone()),
-                file: repo_file.clone(),
-                mentions: s.mentions.clone(),
-                date_only: true,
-            },
-        });
-    }
-    (out, unreleased)
-}
-
-pub use crate::git::TagInfo;
-
-/// Records from tags: one per tag, no claims, a release history.
-pub fn from_tags(tags: &[TagInfo], pattern: &str, source: &SourceConfig) -> Vec<Record> {
-    tags.iter()
-        .map(|t| Record {
-            id: t.name.clone(),
-            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
-            release: Some(t.name.clone()),
-            commit: None,
-            deployed_at: t.time,
-            components: None,
-            changes: None,
-            kind: RecordKind::Deploy,
-            origin: Origin { file: format!("tags:{pattern}"), line: 0 },
-            complete: source.complete.unwrap_or(false),
-            about: source.components.clone(),
-            source: SourceFacts { release_history: true, version: version_of_tag(&t.name), ..SourceFacts::default() },
-        })
-        .collect()
-}
-
-/// The version in a tag name (`v1.2.0`, `release-1.2.0`, `crate-v0.3.1`), if any.
-pub fn version_of_tag(name: &str) -> Option<String> {
-    let start = name
-        .char_indices()
-        .find(|(i, c)| c.is_ascii_digit() && (*i == 0 || name[..*i].ends_with(['v', 'V', '-', '_', '/', '@'])))?;
-    let v = &name[start.0..];
-    version_key(v).map(|_| v.to_string())
 }

@@ -8,6 +8,7 @@ use similar::{utils::diff_slices, Algorithm, ChangeTag};
 use super::{RecordLine, Style};
 use crate::audit::Finding;
 use crate::records::ClaimedComponent;
+use crate::text::short_sha as short;
 use crate::text::{escape, join_and, plural};
 use crate::time::Timestamp;
 use crate::truth::{ClaimTruth, CommitRef, ComponentState, Shipped};
@@ -79,10 +80,6 @@ pub fn render_show_json(report: &ShowReport, out: &mut dyn Write) -> io::Result<
 
 fn human(t: &Option<String>) -> String {
     t.as_deref().and_then(|t| Timestamp::parse(t).ok()).map_or_else(|| "(no date)".to_string(), |t| t.human())
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
 }
 
 /// "v2023.03.28 (1a2b3c4)", escaped.

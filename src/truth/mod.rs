@@ -39,7 +39,7 @@ pub struct CommitRef {
 impl CommitRef {
     /// Seven hex digits.
     pub fn short(&self) -> &str {
-        &self.sha[..self.sha.len().min(7)]
+        crate::text::short_sha(&self.sha)
     }
 }
 

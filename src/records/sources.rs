@@ -1,0 +1,274 @@
+//! Record sources: what a `--records SRC` or a `[[records]]` table names
+//! (parsed once into a [`SourceSpec`]), and the loaders that turn each kind
+//! into records: files and folders of JSON or JSON Lines, `notes:REF`,
+//! `tags:PATTERN` and `changelog:PATH` (release histories).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{changelog, finish, parse_records, version_key, Origin, Record, RecordKind, SourceFacts};
+use crate::config::{ChangePatterns, SourceConfig};
+use crate::git::{notes_ref, Repo, TagInfo};
+
+/// What a record source names, as parsed from its `SRC` text once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A JSON file, a JSON Lines file or a folder of `*.json` (as written).
+    Path(String),
+    /// `changelog:PATH`: a Markdown changelog.
+    Changelog(String),
+    /// `tags:PATTERN`: one record per matching tag.
+    Tags(String),
+    /// `notes:REF`: JSON records in git notes on deployed commits.
+    Notes(String),
+}
+
+impl SourceSpec {
+    /// Reads a `SRC` text: a `notes:`, `tags:` or `changelog:` prefix names
+    /// that kind; anything else is a path.
+    pub fn parse(text: &str) -> SourceSpec {
+        if let Some(rest) = text.strip_prefix("notes:") {
+            SourceSpec::Notes(rest.to_string())
+        } else if let Some(rest) = text.strip_prefix("tags:") {
+            SourceSpec::Tags(rest.to_string())
+        } else if let Some(rest) = text.strip_prefix("changelog:") {
+            SourceSpec::Changelog(rest.to_string())
+        } else {
+            SourceSpec::Path(text.to_string())
+        }
+    }
+}
+
+impl Default for SourceSpec {
+    fn default() -> SourceSpec {
+        SourceSpec::Path(String::new())
+    }
+}
+
+/// The source as the user wrote it (`changelog:CHANGELOG.md`).
+impl std::fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceSpec::Path(p) => f.write_str(p),
+            SourceSpec::Changelog(p) => write!(f, "changelog:{p}"),
+            SourceSpec::Tags(p) => write!(f, "tags:{p}"),
+            SourceSpec::Notes(r) => write!(f, "notes:{r}"),
+        }
+    }
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> std::result::Result<SourceSpec, Self::Err> {
+        Ok(SourceSpec::parse(s))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SourceSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<SourceSpec, D::Error> {
+        String::deserialize(d).map(|s| SourceSpec::parse(&s))
+    }
+}
+
+/// Reads one source. Paths are relative to `base`. `notes:`, `tags:` and
+/// `changelog:` sources need the repository.
+pub fn load_source(source: &SourceConfig, base: &Path, repo: &Repo, patterns: &ChangePatterns) -> Result<Vec<Record>> {
+    match &source.source {
+        SourceSpec::Notes(spec) => load_notes(source, spec, repo),
+        SourceSpec::Tags(pattern) => load_tags(source, pattern, repo),
+        SourceSpec::Changelog(path) => load_changelog(source, path, base, repo, patterns),
+        SourceSpec::Path(spec) => {
+            let path = if Path::new(spec).is_absolute() { PathBuf::from(spec) } else { base.join(spec) };
+            load_path(&path, spec, source)
+        }
+    }
+}
+
+/// `notes:REF`: JSON records (one object, or JSON Lines) in the notes on
+/// deployed commits; a record that names no commit is about the annotated one.
+fn load_notes(source: &SourceConfig, spec: &str, repo: &Repo) -> Result<Vec<Record>> {
+    let full = notes_ref(spec)?;
+    let mut out = Vec::new();
+    for note in repo.read_notes(&full)? {
+        let name = format!("notes:{spec}@{}", &note.commit[..note.commit.len().min(12)]);
+        for (mut raw, line) in parse_records(&name, &note.text)? {
+            if raw.commit.is_none() {
+                raw.commit = Some(note.commit.clone());
+            }
+            out.push(finish(raw, Origin { file: name.clone(), line }, source)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `tags:PATTERN`: one record per matching tag, a release history.
+fn load_tags(source: &SourceConfig, pattern: &str, repo: &Repo) -> Result<Vec<Record>> {
+    if pattern.trim().is_empty() {
+        anyhow::bail!("tags: needs a pattern, such as tags:v* (every tag: tags:*)");
+    }
+    let tags = repo.tags_matching(pattern)?;
+    if tags.is_empty() {
+        anyhow::bail!("tags:{pattern}: no tag matches {pattern:?}");
+    }
+    Ok(from_tags(&tags, pattern, source))
+}
+
+/// `changelog:PATH`: a Markdown changelog, read from the file system
+/// (relative to `base`) or else from the repository's HEAD.
+fn load_changelog(
+    source: &SourceConfig,
+    spec: &str,
+    base: &Path,
+    repo: &Repo,
+    patterns: &ChangePatterns,
+) -> Result<Vec<Record>> {
+    let display = spec.to_string();
+    let path = if Path::new(spec).is_absolute() { PathBuf::from(spec) } else { base.join(spec) };
+    let (bytes, repo_file) = if path.is_file() {
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read changelog {display}"))?;
+        let in_repo = repo
+            .workdir()
+            .and_then(|w| {
+                let abs = std::fs::canonicalize(&path).ok()?;
+                let w = std::fs::canonicalize(w).ok()?;
+                abs.strip_prefix(w).ok().map(|p| p.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| spec.trim_start_matches("./").to_string());
+        (bytes, in_repo)
+    } else {
+        let rel = spec.trim_start_matches("./");
+        match repo.head_text(rel) {
+            Some(b) => (b, rel.to_string()),
+            None => anyhow::bail!(
+                "changelog {display}: no such file (looked for {} and for {rel} in the repository's HEAD)",
+                path.display()
+            ),
+        }
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let (line, col) = crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
+        anyhow::anyhow!("{display}:{line}:{col}: the changelog is not valid UTF-8")
+    })?;
+    let sections =
+        changelog::parse(text, patterns).map_err(|e| anyhow::anyhow!("{display}:{}: {}", e.line, e.message))?;
+    let (recs, _unreleased) =
+        from_changelog(&sections, &display, Some(repo_file), source, &|name| repo.tag_exists(name));
+    Ok(recs)
+}
+
+/// Reads one record source (a file or a folder). `display` is how errors name it.
+pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Vec<Record>> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read record source {display}"))?;
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list record folder {display}"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.push((p, format!("{}/{}", display.trim_end_matches('/'), name)));
+        }
+    } else {
+        files.push((path.to_path_buf(), display.to_string()));
+    }
+    let mut out = Vec::new();
+    for (p, name) in files {
+        let bytes = std::fs::read(&p).with_context(|| format!("cannot read record file {name}"))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let (line, col) =
+                crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
+            anyhow::anyhow!("{name}:{line}:{col}: the file is not valid UTF-8")
+        })?;
+        for (raw, line) in parse_records(&name, text)? {
+            out.push(finish(raw, Origin { file: name.clone(), line }, source)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The environment of changelog and tag records whose source names none.
+pub const RELEASES_ENVIRONMENT: &str = "releases";
+
+/// The release name of a version: the first template whose tag exists
+/// (`tag_exists`), else the first template (the record is then an
+/// `unknown-ref`).
+pub fn release_name(version: &str, templates: &[String], tag_exists: &dyn Fn(&str) -> bool) -> String {
+    let names: Vec<String> = templates.iter().map(|t| t.replace("{version}", version)).collect();
+    names.iter().find(|n| tag_exists(n)).cloned().unwrap_or_else(|| names.first().cloned().unwrap_or_default())
+}
+
+/// Records from a parsed changelog: one per released version section.
+/// `display` names the file in origins; `repo_file` is its path in the
+/// repository, if known. `Unreleased` sections are skipped and counted.
+pub fn from_changelog(
+    sections: &[changelog::Section],
+    display: &str,
+    repo_file: Option<String>,
+    source: &SourceConfig,
+    tag_exists: &dyn Fn(&str) -> bool,
+) -> (Vec<Record>, usize) {
+    let templates = source.release_templates();
+    let mut out = Vec::new();
+    let mut unreleased = 0;
+    for s in sections {
+        if s.unreleased {
+            unreleased += 1;
+            continue;
+        }
+        let release = release_name(&s.version, &templates, tag_exists);
+        out.push(Record {
+            id: release.clone(),
+            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
+            release: Some(release),
+            commit: None,
+            deployed_at: s.date,
+            components: None,
+            changes: Some(s.claims.clone()),
+            kind: RecordKind::Deploy,
+            origin: Origin { file: display.to_string(), line: s.line },
+            complete: source.complete.unwrap_or(false),
+            about: source.components.clone(),
+            source: SourceFacts {
+                release_history: true,
+                version: Some(s.version.clone()),
+                file: repo_file.clone(),
+                mentions: s.mentions.clone(),
+                date_only: true,
+            },
+        });
+    }
+    (out, unreleased)
+}
+
+/// Records from tags: one per tag, no claims, a release history.
+pub fn from_tags(tags: &[TagInfo], pattern: &str, source: &SourceConfig) -> Vec<Record> {
+    tags.iter()
+        .map(|t| Record {
+            id: t.name.clone(),
+            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
+            release: Some(t.name.clone()),
+            commit: None,
+            deployed_at: t.time,
+            components: None,
+            changes: None,
+            kind: RecordKind::Deploy,
+            origin: Origin { file: format!("tags:{pattern}"), line: 0 },
+            complete: source.complete.unwrap_or(false),
+            about: source.components.clone(),
+            source: SourceFacts { release_history: true, version: version_of_tag(&t.name), ..SourceFacts::default() },
+        })
+        .collect()
+}
+
+/// The version in a tag name (`v1.2.0`, `release-1.2.0`, `crate-v0.3.1`), if any.
+pub fn version_of_tag(name: &str) -> Option<String> {
+    let start = name
+        .char_indices()
+        .find(|(i, c)| c.is_ascii_digit() && (*i == 0 || name[..*i].ends_with(['v', 'V', '-', '_', '/', '@'])))?;
+    let v = &name[start.0..];
+    version_key(v).map(|_| v.to_string())
+}
