@@ -56,7 +56,7 @@ pub fn select(session: &Session, histories: &[History], target: Target<'_>) -> R
         Resolved::Missing(why) => bail!("{target:?} is neither a record id nor a revision of the repository ({why})"),
     };
     let reader = session.reader();
-    let commit_of = |r: &Record| reader.resolve(r).0.map(|(oid, _)| oid.to_string());
+    let commit_of = |r: &Record| reader.resolve(r).checked.map(|c| c.oid.to_string());
     let deployed: Vec<(&History, usize)> = histories
         .iter()
         .filter_map(|h| h.records.iter().rposition(|r| commit_of(r).as_deref() == Some(sha.as_str())).map(|i| (h, i)))

@@ -1,5 +1,5 @@
 //! The truth of a release history (a changelog, a tag list), kept apart
-//! from the deploy-log walk in `read_graph`.
+//! from the deploy-log walk in `deploys.rs`; both share `steps.rs`.
 //!
 //! In a deploy log the previous record is the one before (what was live).
 //! In a release history the previous record of release k is the newest
@@ -20,160 +20,91 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 
-use super::{
-    components, introduced_by, unshipped_by, Bits, ChangeTruth, ClaimKey, Containment, Deploy, Graph, Input, Live,
-    Options, Previous, Reader, Target, Truth,
-};
-use crate::config::Component;
+use super::resolve::Input;
+use super::steps::{introduced_by, unshipped_by, ClaimKey, RecordView};
+use super::{components, Bits, ChangeTruth, ClaimTruth, Containment, Graph, Live, Options, Previous, Reader, Truth};
 use crate::git::Oid;
 use crate::records::History;
-use crate::time::Timestamp;
 
 /// Patch-ids computed so far (`None`: a merge or an empty commit).
 type PatchCache = HashMap<u32, Option<Oid>>;
+
+/// One release as its claims are checked: its index, what its commit
+/// reaches and what it added.
+struct Release<'a> {
+    k: usize,
+    reach: &'a Bits,
+    added: &'a [u32],
+}
+
+/// The newest earlier release on this release's line: one whose commit
+/// this release's commit (`reach`) reaches.
+fn line_previous(graph: &Graph, input: &Input, reaches: &[Option<Bits>], reach: &Bits, k: usize) -> Option<usize> {
+    (0..k).rev().find(|&j| {
+        reaches[j].is_some()
+            && input.resolutions[j].checked.and_then(|c| graph.node_of(c.oid)).is_some_and(|pj| reach.get(pj))
+    })
+}
 
 impl Reader<'_> {
     /// The truth of a release history (see the module's documentation).
     pub(super) fn read_releases(&self, history: &History, opts: &Options, input: &Input) -> Result<Truth> {
         let n = history.records.len();
-        let Input { targets, problems, missing, claim_shas, all_claims, tips, .. } = input;
-        let graph = Graph::load(self.repo, tips, None, &self.config.changes)?;
-        let len = graph.len() as u32;
-
-        let components: Vec<Component> = if self.config.default_components {
-            let commits: Vec<Oid> = targets.iter().flatten().map(|(o, _)| *o).collect();
-            components::default_components(self.repo, &commits)?
-        } else {
-            self.config.components.clone()
-        };
+        let graph = Graph::load(self.repo, &input.tips, None, &self.config.changes)?;
+        let components = self.components(input)?;
         let mut cache = PatchCache::new();
         let source_file = history.records.iter().find_map(|r| r.source.file.as_deref());
-        let keys: BTreeMap<String, ClaimKey> = all_claims
-            .iter()
-            .map(|c| {
-                let key = match claim_shas.get(c) {
-                    Some(Some(oid)) => ClaimKey::Sha(self.equivalents(&graph, *oid)?),
-                    Some(None) => ClaimKey::Missing,
-                    None => {
-                        let pulled = self.pull_request_squashes(&graph, c, &mut cache)?;
-                        // The changelog's own edits ("changelog: add #200") ship nothing.
-                        let own: Vec<u32> = match source_file {
-                            Some(f) => graph
-                                .carriers(c)
-                                .iter()
-                                .copied()
-                                .filter(|&i| self.only_touches(&graph, i, f).unwrap_or(false))
-                                .collect(),
-                            None => Vec::new(),
-                        };
-                        if pulled.is_empty() && own.is_empty() {
-                            ClaimKey::Id(c.clone())
-                        } else {
-                            let mut list: Vec<u32> =
-                                graph.carriers(c).iter().copied().filter(|i| !own.contains(i)).collect();
-                            list.extend(pulled);
-                            ClaimKey::Sha(list)
-                        }
-                    }
-                };
-                Ok((c.clone(), key))
-            })
-            .collect::<Result<_>>()?;
-        let carriers_of = |key: &ClaimKey| -> Vec<u32> {
-            match key {
-                ClaimKey::Id(id) => graph.carriers(id).to_vec(),
-                ClaimKey::Sha(eq) => eq.clone(),
-                ClaimKey::Missing => Vec::new(),
-            }
-        };
+        let keys = self.claim_keys(&graph, input, |c| self.release_key(&graph, c, source_file, &mut cache))?;
         let mut changes: BTreeMap<String, ChangeTruth> = keys
             .iter()
             .map(|(c, k)| {
-                let carriers = carriers_of(k).iter().map(|i| self.commit_ref(&graph, *i)).collect();
+                let carriers = k.carriers(&graph).iter().map(|i| self.commit_ref(&graph, *i)).collect();
                 (c.clone(), ChangeTruth { contained: Containment::default(), carriers })
             })
             .collect();
-
         let mut reaches: Vec<Option<Bits>> = vec![None; n];
         let mut earlier = Bits::new(graph.len());
         let mut deploys = Vec::with_capacity(n);
         let mut versions = components::Versions::default();
         for (k, record) in history.records.iter().enumerate() {
             self.advance(k, n);
-            let Some((oid, tag_time)) = targets[k] else {
-                deploys.push(Deploy::missing(missing[k].clone().unwrap_or_default(), problems[k].clone()));
+            let res = &input.resolutions[k];
+            let Some(checked) = res.checked else {
+                deploys.push(Self::unresolved_deploy(res));
                 continue;
             };
-            let ci = graph.node_of(oid).expect("record commits were loaded");
+            let ci = graph.node_of(checked.oid).expect("record commits were loaded");
             let reach = graph.reach_full(ci);
-            // The newest earlier release on this line.
-            let prev = (0..k).rev().find(|&j| {
-                reaches[j].is_some() && targets[j].and_then(|(o, _)| graph.node_of(o)).is_some_and(|pj| reach.get(pj))
-            });
+            let prev = line_previous(&graph, input, &reaches, &reach, k);
             let added: Vec<u32> = match prev {
-                Some(_) => (0..len).filter(|&i| reach.get(i) && !earlier.get(i)).collect(),
+                Some(_) => (0..graph.len() as u32).filter(|&i| reach.get(i) && !earlier.get(i)).collect(),
                 None => Vec::new(),
             };
-            let prev_reach = prev.and_then(|j| reaches[j].as_ref());
-            let prev_oid = prev.and_then(|j| targets[j].map(|(o, _)| o));
-
+            let previous = prev.map_or(Previous::Baseline, |j| Previous::Record { index: j });
+            let mut deploy = self.checked_deploy(&graph, ci, res, previous);
             // Changes introduced: carried by added commits, live now, not on
             // the line before; reverts added here un-ship what they revert.
-            let (introduced, unshipped) = match prev_reach {
-                Some(preach) => {
-                    let reverted = added.iter().flat_map(|&a| graph.node(a).reverts.iter().copied());
-                    (introduced_by(&graph, &added, &reach, preach), unshipped_by(&graph, reverted, &reach, preach))
-                }
-                None => (Vec::new(), Vec::new()),
-            };
-
+            if let Some(preach) = prev.and_then(|j| reaches[j].as_ref()) {
+                let reverted = added.iter().flat_map(|&a| graph.node(a).reverts.iter().copied());
+                deploy.introduced = introduced_by(&graph, &added, &reach, preach);
+                deploy.unshipped = unshipped_by(&graph, reverted, &reach, preach);
+            }
             for (c, key) in &keys {
-                let live = graph.live(&carriers_of(key), &reach);
+                let live = graph.live(&key.carriers(&graph), &reach);
                 if let Some(t) = changes.get_mut(c) {
                     t.contained.set(k, Some(matches!(live, Live::Contained(_))));
                 }
             }
-            let about = record.about_components();
-            let mut claims = Vec::new();
-            for c in record.changes.iter().flatten() {
-                let key = &keys[c];
-                let mut carriers = carriers_of(key);
-                let mut live = graph.live(&carriers, &reach);
-                if matches!(live, Live::Absent) && matches!(key, ClaimKey::Id(_)) && !carriers.is_empty() {
-                    // A cherry-pick that lost the ID: the same patch, reachable here.
-                    if let Some(eq) = self.equivalent_in(&graph, &carriers, &reach, &added, &mut cache)? {
-                        carriers.push(eq);
-                        live = graph.live(&[eq], &reach);
-                        if let Some(t) = changes.get_mut(c) {
-                            t.contained.set(k, Some(matches!(live, Live::Contained(_))));
-                            t.carriers.push(self.commit_ref(&graph, eq));
-                        }
-                    }
-                }
-                claims.push(self.claim_truth(&graph, c, key, &carriers, live, record, &about, &components)?);
-            }
-
+            let view = RecordView::new(record, &components);
+            let at = Release { k, reach: &reach, added: &added };
+            deploy.claims = self.release_claims(&graph, &view, &keys, &at, &mut changes, &mut cache)?;
             // Components: net effect against the previous release on this line.
-            let comp_states =
-                self.component_states(oid, prev_oid, &components, &mut versions, opts.files_for.contains(&k))?;
-            let mut added_sorted = added.clone();
-            added_sorted.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
-            deploys.push(Deploy {
-                target: Target::Commit { commit: self.commit_ref(&graph, ci) },
-                ref_problems: problems[k].clone(),
-                tag_time: tag_time.map(Timestamp),
-                previous: match prev {
-                    Some(j) => Previous::Record { index: j },
-                    None => Previous::Baseline,
-                },
-                added: added_sorted.iter().map(|i| self.commit_ref(&graph, *i)).collect(),
-                removed: Vec::new(),
-                introduced,
-                unshipped,
-                components: comp_states,
-                claims,
-            });
-            for i in 0..len {
+            let prev_oid = prev.and_then(|j| input.resolutions[j].checked.map(|c| c.oid));
+            let with_files = opts.files_for.contains(&k);
+            deploy.components = self.component_states(checked.oid, prev_oid, &components, &mut versions, with_files)?;
+            deploy.added = self.commit_refs(&graph, &added);
+            deploys.push(deploy);
+            for i in 0..graph.len() as u32 {
                 if reach.get(i) {
                     earlier.set(i);
                 }
@@ -187,6 +118,64 @@ impl Reader<'_> {
             changes,
             components: components.iter().map(|c| c.name.clone()).collect(),
         })
+    }
+
+    /// How a change ID claimed in a release history is followed: by the
+    /// commits carrying it, less the changelog's own edits ("changelog: add
+    /// #200" ships nothing), plus the squash of its pull request that lost
+    /// the number.
+    fn release_key(
+        &self,
+        graph: &Graph,
+        c: &str,
+        source_file: Option<&str>,
+        cache: &mut PatchCache,
+    ) -> Result<ClaimKey> {
+        let pulled = self.pull_request_squashes(graph, c, cache)?;
+        let own: Vec<u32> = match source_file {
+            Some(f) => {
+                graph.carriers(c).iter().copied().filter(|&i| self.only_touches(graph, i, f).unwrap_or(false)).collect()
+            }
+            None => Vec::new(),
+        };
+        if pulled.is_empty() && own.is_empty() {
+            return Ok(ClaimKey::Id(c.to_string()));
+        }
+        let mut list: Vec<u32> = graph.carriers(c).iter().copied().filter(|i| !own.contains(i)).collect();
+        list.extend(pulled);
+        Ok(ClaimKey::Sha(list))
+    }
+
+    /// The claims of release `at.k`. A claimed ID whose carriers it does
+    /// not reach still counts when it reaches an equivalent commit (a
+    /// cherry-pick that lost the ID), which then joins the change's carriers.
+    fn release_claims(
+        &self,
+        graph: &Graph,
+        view: &RecordView<'_>,
+        keys: &BTreeMap<String, ClaimKey>,
+        at: &Release<'_>,
+        changes: &mut BTreeMap<String, ChangeTruth>,
+        cache: &mut PatchCache,
+    ) -> Result<Vec<ClaimTruth>> {
+        let mut claims = Vec::new();
+        for c in view.record.changes.iter().flatten() {
+            let key = &keys[c];
+            let mut carriers = key.carriers(graph);
+            let mut live = graph.live(&carriers, at.reach);
+            if matches!(live, Live::Absent) && matches!(key, ClaimKey::Id(_)) && !carriers.is_empty() {
+                if let Some(eq) = self.equivalent_in(graph, &carriers, at.reach, at.added, cache)? {
+                    carriers.push(eq);
+                    live = graph.live(&[eq], at.reach);
+                    if let Some(t) = changes.get_mut(c) {
+                        t.contained.set(at.k, Some(matches!(live, Live::Contained(_))));
+                        t.carriers.push(self.commit_ref(graph, eq));
+                    }
+                }
+            }
+            claims.push(self.claim_truth(graph, view, c, key, &carriers, live)?);
+        }
+        Ok(claims)
     }
 
     fn cached_patch_id(&self, graph: &Graph, i: u32, cache: &mut PatchCache) -> Result<Option<Oid>> {

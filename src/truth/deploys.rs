@@ -1,0 +1,256 @@
+//! The truth of a deploy log: each record compared with the one before it
+//! (what was live). Commits are read once into a graph; each deploy's
+//! reach is the previous one's extended by what it added (or, after a
+//! rollback, recomputed), and a claimed change is re-checked only at the
+//! deploys whose commits carry or revert it, so following changes costs what
+//! the ranges hold, not changes × records.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+
+use super::resolve::Input;
+use super::steps::{introduced_by, unshipped_by, ClaimKey, RecordView};
+use super::{components, Bits, ChangeTruth, Containment, Graph, Live, Options, Previous, Reader, Truth};
+use crate::config::Component;
+use crate::git::Oid;
+use crate::records::History;
+
+/// The deploy a record is compared with.
+struct LiveDeploy {
+    /// Its record (`None` for `--base`).
+    record: Option<usize>,
+    /// Its commit's node.
+    tip: u32,
+    /// What its commit reaches.
+    reach: Bits,
+    /// Its commit.
+    oid: Oid,
+}
+
+/// One deploy's move from the previous one.
+struct Moved {
+    previous: Previous,
+    reach: Bits,
+    added: Vec<u32>,
+    removed: Vec<u32>,
+}
+
+/// Every followed change (claimed anywhere, or asked for) and where it
+/// stands deploy after deploy.
+struct Followed<'k> {
+    names: Vec<&'k String>,
+    carriers: Vec<Vec<u32>>,
+    /// Commit -> the changes whose standing it can alter.
+    watch: HashMap<u32, Vec<usize>>,
+    standing: Vec<Option<bool>>,
+    containment: Vec<Containment>,
+    /// After a gap (an unresolved record), every change is re-checked.
+    recheck_all: bool,
+}
+
+impl<'k> Followed<'k> {
+    fn new(keys: &'k BTreeMap<String, ClaimKey>, graph: &Graph) -> Followed<'k> {
+        let names: Vec<&String> = keys.keys().collect();
+        let carriers: Vec<Vec<u32>> = keys.values().map(|k| k.carriers(graph)).collect();
+        let mut watch: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (ki, cs) in carriers.iter().enumerate() {
+            for c in cs {
+                watch.entry(*c).or_default().push(ki);
+            }
+        }
+        let n = names.len();
+        Followed {
+            names,
+            carriers,
+            watch,
+            standing: vec![None; n],
+            containment: vec![Containment::default(); n],
+            recheck_all: true,
+        }
+    }
+
+    /// Record `k` has no commit: no change is contained there.
+    fn gap(&mut self, k: usize) {
+        for (ki, st) in self.standing.iter_mut().enumerate() {
+            if st.is_some() {
+                *st = None;
+                self.containment[ki].set(k, None);
+            }
+        }
+        self.recheck_all = true;
+    }
+
+    /// Where the followed changes stand at deploy `k`: all of them after a
+    /// gap or a removal, else only those the added commits (and what they
+    /// revert) touch.
+    fn update(&mut self, graph: &Graph, k: usize, moved: &Moved, first: bool) {
+        let recheck: Vec<usize> = if self.recheck_all || !moved.removed.is_empty() || first {
+            (0..self.names.len()).collect()
+        } else {
+            self.touched_by(graph, &moved.added)
+        };
+        self.recheck_all = false;
+        for ki in recheck {
+            let now = Some(matches!(graph.live(&self.carriers[ki], &moved.reach), Live::Contained(_)));
+            if self.standing[ki] != now {
+                self.standing[ki] = now;
+                self.containment[ki].set(k, now);
+            }
+        }
+    }
+
+    /// The changes whose standing the added commits can alter, following
+    /// reverts of reverts a few levels deep.
+    fn touched_by(&self, graph: &Graph, added: &[u32]) -> Vec<usize> {
+        let mut touched: Vec<usize> = Vec::new();
+        let mut stack: Vec<u32> = added.to_vec();
+        let mut depth = 0;
+        while !stack.is_empty() && depth < 8 {
+            let mut next = Vec::new();
+            for c in stack {
+                touched.extend(self.watch.get(&c).into_iter().flatten());
+                next.extend(graph.node(c).reverts.iter().copied());
+            }
+            stack = next;
+            depth += 1;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+
+    fn carriers_of(&self, change: &String) -> &[u32] {
+        let ki = self.names.binary_search(&change).expect("every claim is followed");
+        &self.carriers[ki]
+    }
+}
+
+impl Reader<'_> {
+    /// The truth of a deploy log over a loaded graph; `None` when the graph
+    /// is partial and the answer needs the history below the first deploy.
+    pub(super) fn read_deploys(
+        &self,
+        history: &History,
+        opts: &Options,
+        input: &Input,
+        graph: &Graph,
+    ) -> Result<Option<Truth>> {
+        let n = history.records.len();
+        let components = self.components(input)?;
+        let keys = self.claim_keys(graph, input, |c| Ok(ClaimKey::Id(c.clone())))?;
+        if graph.is_partial() && !partial_answers(graph, input, &keys) {
+            return Ok(None);
+        }
+        let mut followed = Followed::new(&keys, graph);
+        let mut deploys = Vec::with_capacity(n);
+        let mut versions = components::Versions::default();
+        let mut prev: Option<LiveDeploy> = input.base.map(|b| base_deploy(graph, b));
+        for (k, record) in history.records.iter().enumerate() {
+            self.advance(k, n);
+            let res = &input.resolutions[k];
+            let Some(checked) = res.checked else {
+                followed.gap(k);
+                deploys.push(Self::unresolved_deploy(res));
+                continue;
+            };
+            let ci = graph.node_of(checked.oid).expect("record commits were loaded");
+            if let (Some(b), true) = (input.last_against, k + 1 == n) {
+                prev = Some(base_deploy(graph, b));
+            }
+            let Some(moved) = self.move_to(graph, ci, prev.as_ref()) else {
+                // A rollback or a switch of line: what stays live may lie
+                // below the first deploy, which was not read.
+                return Ok(None);
+            };
+            followed.update(graph, k, &moved, prev.is_none());
+            let view = RecordView::new(record, &components);
+            let mut deploy = self.checked_deploy(graph, ci, res, moved.previous.clone());
+            if let Some(p) = &prev {
+                let reverted = moved.added.iter().flat_map(|&a| graph.node(a).reverts.iter().copied());
+                deploy.introduced = introduced_by(graph, &moved.added, &moved.reach, &p.reach);
+                deploy.unshipped =
+                    unshipped_by(graph, moved.removed.iter().copied().chain(reverted), &moved.reach, &p.reach);
+            }
+            for c in record.changes.iter().flatten() {
+                let carriers = followed.carriers_of(c);
+                let live = graph.live(carriers, &moved.reach);
+                deploy.claims.push(self.claim_truth(graph, &view, c, &keys[c], carriers, live)?);
+            }
+            let prev_oid = prev.as_ref().map(|p| p.oid);
+            let with_files = opts.files_for.contains(&k);
+            deploy.components = self.component_states(checked.oid, prev_oid, &components, &mut versions, with_files)?;
+            deploy.added = self.commit_refs(graph, &moved.added);
+            deploy.removed = self.commit_refs(graph, &moved.removed);
+            deploys.push(deploy);
+            prev = Some(LiveDeploy { record: Some(k), tip: ci, reach: moved.reach, oid: checked.oid });
+        }
+        let changes = self.change_truths(graph, followed);
+        self.advance(n, n);
+        Ok(Some(Truth {
+            environment: history.environment.clone(),
+            deploys,
+            changes,
+            components: components.iter().map(|c: &Component| c.name.clone()).collect(),
+        }))
+    }
+
+    /// Moves from the previous deploy to commit node `ci`; `None` when the
+    /// graph is partial and the move removes commits.
+    fn move_to(&self, graph: &Graph, ci: u32, prev: Option<&LiveDeploy>) -> Option<Moved> {
+        let Some(p) = prev else {
+            let reach = reach_of(graph, ci);
+            return Some(Moved { previous: Previous::Baseline, reach, added: Vec::new(), removed: Vec::new() });
+        };
+        let step = graph.step(ci, &p.reach, p.tip);
+        if graph.is_partial() && !step.removed.is_empty() {
+            return None;
+        }
+        let previous = match p.record {
+            Some(i) => Previous::Record { index: i },
+            None => Previous::Base { commit: self.commit_ref(graph, p.tip) },
+        };
+        Some(Moved { previous, reach: step.reach, added: step.added, removed: step.removed })
+    }
+
+    fn change_truths(&self, graph: &Graph, followed: Followed<'_>) -> BTreeMap<String, ChangeTruth> {
+        followed
+            .names
+            .iter()
+            .zip(followed.carriers.iter().zip(followed.containment))
+            .map(|(name, (cs, contained))| {
+                let carriers = cs.iter().map(|i| self.commit_ref(graph, *i)).collect();
+                ((*name).clone(), ChangeTruth { contained, carriers })
+            })
+            .collect()
+    }
+}
+
+/// What a commit node reaches: in a partial graph a hidden commit reaches
+/// every hidden commit (as far as it was read).
+fn reach_of(graph: &Graph, i: u32) -> Bits {
+    if graph.is_partial() && graph.is_hidden(i) {
+        graph.hidden_set()
+    } else {
+        graph.reach_full(i)
+    }
+}
+
+/// `--base REV` as the deploy compared with.
+fn base_deploy(graph: &Graph, b: Oid) -> LiveDeploy {
+    let bi = graph.node_of(b).expect("base was loaded");
+    LiveDeploy { record: None, tip: bi, reach: reach_of(graph, bi), oid: b }
+}
+
+/// Whether a partial graph (read down to the first deploy) can answer
+/// every claim: each must have a carrier above the first deploy, and every
+/// claimed commit must have been read there.
+fn partial_answers(graph: &Graph, input: &Input, keys: &BTreeMap<String, ClaimKey>) -> bool {
+    let answered = keys.values().all(|k| match k {
+        ClaimKey::Id(id) => graph.carriers(id).iter().any(|c| !graph.is_hidden(*c)),
+        ClaimKey::Sha(eq) => eq.iter().any(|c| !graph.is_hidden(*c)),
+        ClaimKey::Missing => true,
+    });
+    let shas_read = input.claim_shas.values().flatten().all(|o| graph.node_of(*o).is_some_and(|i| !graph.is_hidden(i)));
+    answered && shas_read
+}
