@@ -8,6 +8,7 @@ pub fn report_escape(s: &str) -> String {
 }
 
 mod suite {
+    mod agreement;
     mod audit_core;
     mod bench;
     mod cli;
@@ -16,6 +17,7 @@ mod suite {
     mod hostile;
     mod html;
     mod incident;
+    mod layout;
     mod onboard;
     mod records_input;
     mod respond;

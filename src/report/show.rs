@@ -6,7 +6,7 @@ use serde::Serialize;
 use similar::{utils::diff_slices, Algorithm, ChangeTag};
 
 use super::{RecordLine, Style};
-use crate::audit::Finding;
+use crate::audit::{Finding, Kind};
 use crate::records::ClaimedComponent;
 use crate::text::short_sha as short;
 use crate::text::{escape, join_and, plural};
@@ -142,18 +142,47 @@ fn change_lines(report: &ShowReport) -> (Vec<String>, Vec<String>) {
     (old, new)
 }
 
-/// What is on one side only: (claimed only, shipped only), by name.
-fn disagreements(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
-    let mut minus = Vec::new();
-    let mut plus = Vec::new();
-    for (tag, items) in diff_slices(Algorithm::Myers, old, new) {
-        match tag {
-            ChangeTag::Delete => minus.extend(items.iter().cloned()),
-            ChangeTag::Insert => plus.extend(items.iter().cloned()),
-            ChangeTag::Equal => {}
+/// Where the record's claims disagree with what shipped, as the audit
+/// found it (show never decides anew): (shipped but not claimed, claimed but
+/// not shipped), components first, each side sorted.
+fn verdict(report: &ShowReport) -> (Vec<String>, Vec<String>) {
+    let claimed_version = |name: &str| {
+        report.components.claimed.iter().flatten().find(|c| c.name == name).and_then(|c| c.version.clone())
+    };
+    let (mut comps_plus, mut changes_plus, mut comps_minus, mut changes_minus) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for f in &report.findings {
+        match (f.kind, &f.component, &f.change) {
+            (Kind::ComponentNotClaimed, Some(c), _) => comps_plus.push(c.clone()),
+            (Kind::ShippedNotClaimed, _, Some(x)) => changes_plus.push(x.clone()),
+            (Kind::ComponentNotChanged, Some(c), _) => comps_minus.push(match claimed_version(c) {
+                Some(v) => format!("{c} {v}"),
+                None => c.clone(),
+            }),
+            (Kind::ClaimedNotShipped, _, Some(x)) => changes_minus.push(x.clone()),
+            _ => {}
         }
     }
-    (minus, plus)
+    for v in [&mut comps_plus, &mut changes_plus, &mut comps_minus, &mut changes_minus] {
+        v.sort();
+        v.dedup();
+    }
+    comps_plus.extend(changes_plus);
+    comps_minus.extend(changes_minus);
+    (comps_plus, comps_minus)
+}
+
+/// Whether a finding is about the record's claims of changes or components.
+fn about_claims(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::ClaimedNotShipped
+            | Kind::ShippedNotClaimed
+            | Kind::ComponentNotClaimed
+            | Kind::ComponentNotChanged
+            | Kind::ShippedEarlier
+            | Kind::VersionMismatch
+    )
 }
 
 fn write_diff(out: &mut dyn Write, style: Style, title: &str, old: &[String], new: &[String]) -> io::Result<()> {
@@ -221,22 +250,13 @@ fn headline(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Resul
         )?;
         return Ok(());
     }
-    let (co, cn) = component_lines(report);
-    let (ho, hn) = change_lines(report);
-    let (cm, cp) = disagreements(&co, &cn);
-    let (hm, hp) = disagreements(&ho, &hn);
-    let mut missing: Vec<String> = Vec::new();
-    let mut extra: Vec<String> = Vec::new();
-    if report.components.claimed.is_some() {
-        missing.extend(cp);
-        extra.extend(cm);
-    }
-    if report.changes.claimed.is_some() {
-        missing.extend(hp);
-        extra.extend(hm);
-    }
+    let (missing, extra) = verdict(report);
     if missing.is_empty() && extra.is_empty() {
-        writeln!(out, "{}", style.paint("32", "The record's claims agree with what shipped."))?;
+        if report.findings.iter().any(|f| about_claims(f.kind)) {
+            writeln!(out, "{}", style.paint("1;31", "The record's claims disagree with git: see the findings below."))?;
+        } else {
+            writeln!(out, "{}", style.paint("32", "The record's claims agree with what shipped."))?;
+        }
     }
     if !missing.is_empty() {
         writeln!(out, "{} {}.", style.paint("1;31", "Shipped but not claimed:"), escaped_list(&missing))?;

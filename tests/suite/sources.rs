@@ -130,7 +130,7 @@ message = "1.2.0"
 date = "2024-01-20T12:00:00Z"
 "##;
 
-fn releases() -> Fixture {
+pub(crate) fn releases() -> Fixture {
     scenario("releases", RELEASES)
 }
 
