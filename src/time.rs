@@ -137,6 +137,12 @@ impl Timestamp {
         format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02} UTC")
     }
 
+    /// [`Timestamp::human`] of a date that may be missing, else `missing`
+    /// (reports say "no date" in a sentence, "(no date)" in a table cell).
+    pub fn human_or(t: Option<Timestamp>, missing: &str) -> String {
+        t.map_or_else(|| missing.to_string(), Timestamp::human)
+    }
+
     /// `2023-03-28`.
     pub fn date(self) -> String {
         let (y, m, d, ..) = self.parts();

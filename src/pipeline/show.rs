@@ -8,7 +8,7 @@ use super::{one_history, Session};
 use crate::audit;
 use crate::git::Resolved;
 use crate::records::{History, Origin, Record, RecordKind};
-use crate::report::{Report, ShowChanges, ShowCommits, ShowComponents, ShowReport, SCHEMA_VERSION};
+use crate::report::{Report, ShowChanges, ShowCommits, ShowComponents, ShowReport, ShownAs, SCHEMA_VERSION};
 use crate::text::short_sha;
 use crate::time::Timestamp;
 use crate::truth::{self, Previous};
@@ -146,7 +146,7 @@ pub fn report(session: &Session, sel: &Selection, component: Option<&str>) -> Re
     Ok(ShowReport {
         schema_version: SCHEMA_VERSION,
         repository: session.repository_name(),
-        resolved_as: if sel.is_record { "record" } else { "commit" }.to_string(),
+        resolved_as: if sel.is_record { ShownAs::Record } else { ShownAs::Commit },
         record: lines[k].clone(),
         previous: match &deploy.previous {
             Previous::Record { index } => Some(lines[*index].clone()),

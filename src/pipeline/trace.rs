@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 
 use super::Session;
 use crate::records::History;
-use crate::report::{Report, TraceCommit, TraceRecord, TraceReport, SCHEMA_VERSION};
+use crate::report::{Relation, Report, TraceCommit, TraceRecord, TraceReport, SCHEMA_VERSION};
 use crate::truth;
 
 fn is_hex(s: &str) -> bool {
@@ -60,11 +60,11 @@ pub fn report(session: &Session, h: &History, change: String) -> Result<TraceRep
         .into_iter()
         .map(|c| {
             let relation = match (is_sha, same_claim(&c.sha, &change)) {
-                (false, _) => "carrier",
-                (true, true) => "original",
-                (true, false) => "equivalent",
+                (false, _) => Relation::Carrier,
+                (true, true) => Relation::Original,
+                (true, false) => Relation::Equivalent,
             };
-            TraceCommit { commit: c, relation: relation.to_string() }
+            TraceCommit { commit: c, relation }
         })
         .collect();
     commits.sort_by_key(|c| std::cmp::Reverse(c.commit.time));

@@ -18,12 +18,13 @@ pub use html::{esc as html_escape, render_html};
 pub use json::{render_json, to_safe_json, to_safe_json_line};
 pub use markdown::{md, render_findings, render_markdown};
 pub use matrix::{Cell, Column, Matrix};
-pub use show::{render_show_json, render_show_text, ShowChanges, ShowCommits, ShowComponents, ShowReport};
+pub use show::{render_show_json, render_show_text, ShowChanges, ShowCommits, ShowComponents, ShowReport, ShownAs};
 pub use text::{render_text, Style};
-pub use trace::{render_trace_json, render_trace_text, TraceCommit, TraceRecord, TraceReport};
+pub use trace::{render_trace_json, render_trace_text, Relation, TraceCommit, TraceRecord, TraceReport};
 
 use crate::audit::{Finding, Summary};
 use crate::records::{History, Origin, RecordKind};
+use crate::time::Timestamp;
 use crate::truth::{Previous, Target, Truth};
 
 /// The version of the JSON documents shipcheck prints. Raised when a field
@@ -39,8 +40,8 @@ pub struct RecordLine {
     pub environment: String,
     /// deploy | rollback | hotfix.
     pub kind: RecordKind,
-    /// When (RFC 3339), if recorded.
-    pub deployed_at: Option<String>,
+    /// When, if recorded (RFC 3339 in JSON).
+    pub deployed_at: Option<Timestamp>,
     /// Release name, if any.
     pub release: Option<String>,
     /// Resolved commit, if any.
@@ -86,7 +87,7 @@ impl Report {
                 id: r.id.clone(),
                 environment: r.environment.clone(),
                 kind: r.kind,
-                deployed_at: r.deployed_at.map(|t| t.to_string()),
+                deployed_at: r.deployed_at,
                 release: r.release.clone(),
                 commit: match &d.target {
                     Target::Commit { commit } => Some(commit.sha.clone()),

@@ -13,6 +13,16 @@ use crate::text::{escape, join_and, plural};
 use crate::time::Timestamp;
 use crate::truth::{ClaimTruth, CommitRef, ComponentState, Shipped};
 
+/// What `show`'s argument named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShownAs {
+    /// A record (by id, by `--at`, or a revision a record deployed).
+    Record,
+    /// A revision that no record deployed.
+    Commit,
+}
+
 /// Commits the deploy added and removed against the previous one.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ShowCommits {
@@ -54,7 +64,7 @@ pub struct ShowReport {
     pub repository: String,
     /// `record` when the argument (or `--at`) named a record; `commit` when
     /// it named a revision that no record deployed.
-    pub resolved_as: String,
+    pub resolved_as: ShownAs,
     /// The record shown (for a commit no record deployed, a record made for it).
     pub record: RecordLine,
     /// The record compared with, or `None` for a baseline.
@@ -78,8 +88,8 @@ pub fn render_show_json(report: &ShowReport, out: &mut dyn Write) -> io::Result<
     writeln!(out, "{}", super::to_safe_json(report))
 }
 
-fn human(t: &Option<String>) -> String {
-    t.as_deref().and_then(|t| Timestamp::parse(t).ok()).map_or_else(|| "(no date)".to_string(), |t| t.human())
+fn human(t: &Option<Timestamp>) -> String {
+    Timestamp::human_or(*t, "(no date)")
 }
 
 /// "v2023.03.28 (1a2b3c4)", escaped.
@@ -210,9 +220,9 @@ fn escaped_list(items: &[String]) -> String {
 /// The answer: what the deploy changed, and where the record disagrees.
 fn headline(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let r = &report.record;
-    let what = match report.resolved_as.as_str() {
-        "commit" => format!("commit {}", short(r.commit.as_deref().unwrap_or("?"))),
-        _ => format!("{} ({}, {})", escape(&r.id), escape(&r.environment), human(&r.deployed_at)),
+    let what = match report.resolved_as {
+        ShownAs::Commit => format!("commit {}", short(r.commit.as_deref().unwrap_or("?"))),
+        ShownAs::Record => format!("{} ({}, {})", escape(&r.id), escape(&r.environment), human(&r.deployed_at)),
     };
     if report.commit.is_none() {
         writeln!(out, "{} cannot be shown: its commit or release does not resolve.", style.paint("1", &what))?;
@@ -243,7 +253,7 @@ fn headline(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Resul
         style.paint("1", &what),
         escape(&prev.id)
     )?;
-    if report.resolved_as == "commit" {
+    if report.resolved_as == ShownAs::Commit {
         writeln!(
             out,
             "No record deployed this commit; it is compared with the latest record whose commit is its ancestor."
@@ -270,7 +280,7 @@ fn headline(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Resul
 /// The diff, components, changes and commits of a deploy with a commit.
 fn evidence(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let compared = report.previous.is_some();
-    if compared && report.resolved_as == "record" {
+    if compared && report.resolved_as == ShownAs::Record {
         writeln!(out)?;
         writeln!(out, "{}", style.paint("1", "Claimed (-) versus shipped (+)"))?;
         let (co, cn) = component_lines(report);
@@ -375,7 +385,7 @@ pub fn render_show_text(report: &ShowReport, style: Style, out: &mut dyn Write) 
     writeln!(out)?;
     let mut rows: Vec<[String; 4]> = Vec::new();
     let r = &report.record;
-    if report.resolved_as == "record" {
+    if report.resolved_as == ShownAs::Record {
         let location = escape(&r.location.to_string()).into_owned();
         rows.push([
             "record".into(),
@@ -430,7 +440,7 @@ mod tests {
             id: id.into(),
             environment: "prod".into(),
             kind: RecordKind::Deploy,
-            deployed_at: Some("2023-03-28T09:00:00Z".into()),
+            deployed_at: Timestamp::parse("2023-03-28T09:00:00Z").ok(),
             release: Some("v1\u{1b}[31m".into()),
             commit: Some("b".repeat(40)),
             previous: None,
@@ -449,7 +459,7 @@ mod tests {
         let report = ShowReport {
             schema_version: 1,
             repository: "/r".into(),
-            resolved_as: "record".into(),
+            resolved_as: ShownAs::Record,
             record: line("new\u{202e}"),
             previous: Some(line("old")),
             commit: Some(evil.clone()),

@@ -41,8 +41,8 @@ impl Style {
     }
 }
 
-fn when(t: &Option<String>) -> String {
-    t.as_deref().and_then(|t| Timestamp::parse(t).ok()).map_or_else(|| "(no date)".to_string(), |t| t.human())
+fn when(t: &Option<Timestamp>) -> String {
+    Timestamp::human_or(*t, "(no date)")
 }
 
 /// Id, date, release/commit and comparison of a record line, escaped.

@@ -15,9 +15,31 @@ pub struct TraceCommit {
     /// The commit.
     #[serde(flatten)]
     pub commit: CommitRef,
-    /// `carrier` (its message names the change ID), `original` (the commit
-    /// SHA traced) or `equivalent` (a cherry-pick of it, by trailer or patch-id).
-    pub relation: String,
+    /// How it carries the change.
+    pub relation: Relation,
+}
+
+/// How a commit carries the traced change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// Its message names the change ID.
+    Carrier,
+    /// It is the commit SHA traced.
+    Original,
+    /// A cherry-pick of the traced commit (by trailer or patch-id).
+    Equivalent,
+}
+
+impl Relation {
+    /// The JSON name, also printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Carrier => "carrier",
+            Relation::Original => "original",
+            Relation::Equivalent => "equivalent",
+        }
+    }
 }
 
 /// One record of the history and the traced change.
@@ -26,7 +48,7 @@ pub struct TraceRecord {
     /// Record id.
     pub record: String,
     /// When (RFC 3339), if recorded.
-    pub deployed_at: Option<String>,
+    pub deployed_at: Option<Timestamp>,
     /// The deploy's commit, if it resolves.
     pub commit: Option<String>,
     /// Whether the record claims the change.
@@ -61,8 +83,8 @@ pub fn render_trace_json(report: &TraceReport, out: &mut dyn Write) -> io::Resul
     writeln!(out, "{}", super::to_safe_json(report))
 }
 
-fn human(t: &Option<String>) -> String {
-    t.as_deref().and_then(|t| Timestamp::parse(t).ok()).map_or_else(|| "no date".to_string(), |t| t.human())
+fn human(t: &Option<Timestamp>) -> String {
+    Timestamp::human_or(*t, "no date")
 }
 
 /// The one-line answer: "AUTH-77 first shipped in prod-42 (…); claimed in prod-41 (…), which did not contain it."
@@ -122,14 +144,14 @@ pub fn render_trace_text(report: &TraceReport, style: Style, out: &mut dyn Write
     if report.commits.is_empty() {
         writeln!(out, "  (none)")?;
     }
-    let rel_w = report.commits.iter().map(|c| c.relation.len()).max().unwrap_or(0);
+    let rel_w = report.commits.iter().map(|c| c.relation.as_str().len()).max().unwrap_or(0);
     for c in &report.commits {
         writeln!(
             out,
             "  {}  {}  {:<rel_w$}  {}",
             c.commit.short(),
             c.commit.time.date(),
-            c.relation,
+            c.relation.as_str(),
             escape(&c.commit.subject)
         )?;
     }
@@ -197,10 +219,10 @@ mod tests {
             repository: "/r".into(),
             change: "AUTH-1\u{1b}[2J".into(),
             environment: "prod\u{202e}".into(),
-            commits: vec![TraceCommit { commit: commit("evil \u{1b}]0;title\u{7}"), relation: "carrier".into() }],
+            commits: vec![TraceCommit { commit: commit("evil \u{1b}]0;title\u{7}"), relation: Relation::Carrier }],
             records: vec![TraceRecord {
                 record: "r\u{9b}1".into(),
-                deployed_at: Some("2023-03-28T09:00:00Z".into()),
+                deployed_at: Timestamp::parse("2023-03-28T09:00:00Z").ok(),
                 commit: Some("a".repeat(40)),
                 claimed: true,
                 contained: Some(true),

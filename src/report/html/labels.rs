@@ -11,9 +11,7 @@ use crate::time::Timestamp;
 /// findings.
 pub const NO_FINDINGS: &str = "<p class=\"clean\">✔ No findings: every record agrees with git.</p>";
 
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
-}
+pub use crate::text::short_sha as short;
 
 pub fn sev_class(s: Option<Severity>) -> &'static str {
     match s {
@@ -33,18 +31,14 @@ pub fn sev_symbol(s: Severity) -> &'static str {
     }
 }
 
-pub fn timestamp(line: &RecordLine) -> Option<Timestamp> {
-    line.deployed_at.as_deref().and_then(|t| Timestamp::parse(t).ok())
-}
-
 /// The record's date and time, for a person.
 pub fn when(line: &RecordLine) -> String {
-    timestamp(line).map_or_else(|| "no date".to_string(), |t| t.human())
+    Timestamp::human_or(line.deployed_at, "no date")
 }
 
 /// The record's date alone, where space is short.
 pub fn date(line: &RecordLine) -> String {
-    timestamp(line).map_or_else(|| "no date".to_string(), |t| t.date())
+    line.deployed_at.map_or_else(|| "no date".to_string(), |t| t.date())
 }
 
 /// What the record deployed: its release and short commit, either, or

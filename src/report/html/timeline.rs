@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::labels::{date, sev_class, short, timestamp, when};
+use super::labels::{date, sev_class, short, when};
 use super::{esc, Page};
 use crate::audit::{Kind, Severity};
 use crate::report::{RecordLine, Report};
@@ -91,7 +91,7 @@ impl Scale {
     fn new(report: &Report, env: &str) -> Scale {
         let records: Vec<usize> =
             (0..report.records.len()).filter(|&i| report.records[i].environment == *env).collect();
-        let times: Vec<Option<i64>> = records.iter().map(|&i| timestamp(&report.records[i]).map(|t| t.0)).collect();
+        let times: Vec<Option<i64>> = records.iter().map(|&i| report.records[i].deployed_at.map(|t| t.0)).collect();
         let by_time = times.iter().all(Option::is_some);
         let mut scale = Scale { records, times, by_time, lo: 0.0, span: 1.0 };
         let (lo, hi) = scale
@@ -187,7 +187,7 @@ fn axis(h: &mut String, report: &Report, scale: &Scale, list: &[Arrow<'_>]) {
     if let (Some(&first), Some(&last)) = (records.first(), records.last()) {
         let label = |i: usize| {
             let r = &report.records[i];
-            timestamp(r).map_or_else(|| esc(&r.id), |t| format!("{} {}", esc(&r.id), t.date()))
+            r.deployed_at.map_or_else(|| esc(&r.id), |t| format!("{} {}", esc(&r.id), t.date()))
         };
         let _ =
             write!(h, "<text x=\"{:.1}\" y=\"12\" text-anchor=\"end\">{}</text>", scale.x(first) - 6.0, label(first));
@@ -228,8 +228,8 @@ fn end(report: &Report, scale: &Scale, a: &Arrow<'_>) -> (f64, String, String, b
 /// How long after (or before) the claim the change shipped, when both
 /// records have a date: ", 14 days later".
 fn gap(from: &RecordLine, to: Option<&RecordLine>) -> String {
-    let (Some(t), Some(f)) = (to, timestamp(from)) else { return String::new() };
-    let Some(tt) = timestamp(t) else { return String::new() };
+    let (Some(t), Some(f)) = (to, from.deployed_at) else { return String::new() };
+    let Some(tt) = t.deployed_at else { return String::new() };
     let secs = tt.0 - f.0;
     let (n, one, many) = if secs.abs() >= 86_400 {
         ((secs.abs() as f64 / 86_400.0).round() as usize, "day", "days")
