@@ -272,7 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_s_findings_come_in_rule_order() {
+    fn findings_of_one_record_come_in_rule_order() {
         let (f, skipped) = everything_wrong().audit(1);
         let kinds: Vec<Kind> = f.iter().map(|f| f.kind).collect();
         assert_eq!(
