@@ -11,9 +11,10 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod config_check;
+#[doc(hidden)]
+pub mod fixture;
 pub mod records;
 pub mod report;
-pub mod scenario;
 pub mod suggest;
 pub mod text;
 pub mod time;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use super::{emit, stdout_style, Context, Format, Global};
+use crate::fixture::Scenario;
 use crate::records;
 use crate::report::render_text;
-use crate::scenario::Scenario;
 
 /// The incident scenario, built into the binary.
 pub const INCIDENT: &str = include_str!("../../fixtures/incident.toml");
