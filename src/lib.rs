@@ -11,11 +11,12 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod config_check;
+#[doc(hidden)]
+pub mod fixture;
 pub mod git;
 pub mod pipeline;
 pub mod records;
 pub mod report;
-pub mod scenario;
 pub mod suggest;
 pub mod text;
 pub mod time;

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use super::{emit, open_session, stdout_style, Format, Global};
+use crate::fixture::Scenario;
 use crate::pipeline::{self, audit::Window};
 use crate::records;
 use crate::report::render_text;
-use crate::scenario::Scenario;
 
 /// The incident scenario, built into the binary.
 pub const INCIDENT: &str = include_str!("../../fixtures/incident.toml");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use shipcheck::scenario::{Materialized, Scenario};
+use shipcheck::fixture::{Materialized, Scenario};
 use tempfile::TempDir;
 
 /// A materialised scenario that lives as long as its folder.

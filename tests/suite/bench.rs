@@ -1,12 +1,29 @@
 //! The benchmark keeps working: a small configuration of `shipcheck-bench`
 //! runs here (figures are printed, never asserted).
 
+use std::path::PathBuf;
 use std::process::Command;
+
+/// The benchmark example, where `cargo test` builds it (it builds the
+/// examples before running any test): target/PROFILE/examples/, beside the
+/// folder of the shipcheck binary it times. Missing is a failure, not a skip.
+fn bench_example() -> PathBuf {
+    let shipcheck = PathBuf::from(env!("CARGO_BIN_EXE_shipcheck"));
+    let dir = shipcheck.parent().expect("the binary is in a folder").join("examples");
+    let bench = dir.join(format!("shipcheck-bench{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bench.is_file(),
+        "{} is missing: plain `cargo test` builds it; with a target filter such as `--test tests`, \
+         build it first with `cargo build --example shipcheck-bench`",
+        bench.display()
+    );
+    bench
+}
 
 #[test]
 fn small_synthetic_benchmark_runs_and_reports_both_sides() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_shipcheck-bench"))
+    let out = Command::new(bench_example())
         .args(["synthetic", "--commits", "600", "--components", "6", "--records", "12", "--runs", "1", "--dir"])
         .arg(dir.path())
         .env("GIT_CONFIG_GLOBAL", "/dev/null")

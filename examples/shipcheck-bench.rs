@@ -1,8 +1,11 @@
 //! shipcheck-bench: measures `shipcheck audit` and `gate` against the git
 //! command line doing the same reading, on the same data, in the same run.
+//! A Cargo example, so that `cargo install` leaves it out; it times the
+//! `shipcheck` binary of its own profile, which it does not build:
 //!
-//!   shipcheck-bench synthetic [--commits N] [--components N] [--records N] [--runs N] [--curve] [--dir DIR]
-//!   shipcheck-bench repo PATH [--tags PATTERN] [--from TAG] [--to TAG] [--runs N] [--config FILE]
+//!   cargo build --release
+//!   cargo run --release --example shipcheck-bench -- synthetic [--commits N] [--components N] [--records N] [--runs N] [--curve] [--dir DIR]
+//!   cargo run --release --example shipcheck-bench -- repo PATH [--tags PATTERN] [--from TAG] [--to TAG] [--runs N] [--config FILE]
 //!
 //! `synthetic` writes a deterministic history with `git fast-import`
 //! (components c00…, one ticket key per commit, merges of short topic
@@ -21,6 +24,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+use shipcheck::time::Timestamp;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,10 +51,20 @@ fn number(args: &[String], name: &str, default: usize) -> Result<usize, String> 
     }
 }
 
-/// The shipcheck binary beside this one.
-fn shipcheck_bin() -> PathBuf {
-    let me = std::env::current_exe().unwrap_or_default();
-    me.with_file_name(format!("shipcheck{}", std::env::consts::EXE_SUFFIX))
+/// The shipcheck binary of this example's profile: this one is
+/// target/PROFILE/examples/shipcheck-bench, that one target/PROFILE/shipcheck.
+fn shipcheck_bin() -> Result<PathBuf, String> {
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program's path: {e}"))?;
+    let mut dir = me.parent().unwrap_or(Path::new("."));
+    if dir.file_name().is_some_and(|name| name == "examples") {
+        dir = dir.parent().unwrap_or(dir);
+    }
+    let bin = dir.join(format!("shipcheck{}", std::env::consts::EXE_SUFFIX));
+    if bin.is_file() {
+        Ok(bin)
+    } else {
+        Err(format!("no shipcheck binary at {}: build it first (`cargo build --release`)", bin.display()))
+    }
 }
 
 /// A small deterministic generator (SplitMix64).
@@ -232,7 +247,7 @@ fn generate(dir: &Path, commits: usize, components: usize, records: usize) -> Re
             "id": format!("d{r:05}"),
             "environment": "production",
             "commit": sha[main[at].mark],
-            "deployed_at": format_time(main[at].time + 30),
+            "deployed_at": Timestamp(main[at].time + 30).to_string(),
         });
         if r > 0 {
             record["changes"] = serde_json::json!(changes);
@@ -252,23 +267,6 @@ fn generate(dir: &Path, commits: usize, components: usize, records: usize) -> Re
     std::fs::write(&pending, &lines[lines.len() - 1]).map_err(|e| e.to_string())?;
     let last_range = ranges.last().cloned().unwrap_or_default();
     Ok(Synthetic { repo, log, pending, history, commits: made, last_range, ranges })
-}
-
-fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        (yoe + era * 400 + i64::from(m <= 2), m, d)
-    };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 fn run_ok(cmd: &mut Command) -> Result<(), String> {
@@ -368,6 +366,13 @@ fn report(label: &str, m: &Measured) {
     );
 }
 
+/// `shipcheck --repo REPO --format json`, then `rest`.
+fn json_command(repo: &Path, rest: &[&str]) -> Vec<String> {
+    let mut args = vec!["--repo".to_string(), repo.display().to_string(), "--format".into(), "json".into()];
+    args.extend(rest.iter().map(|a| a.to_string()));
+    args
+}
+
 fn synthetic(args: &[String]) -> Result<(), String> {
     let commits = number(args, "--commits", 100_000)?;
     let components = number(args, "--components", 50)?;
@@ -378,7 +383,7 @@ fn synthetic(args: &[String]) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = keep.unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let bin = shipcheck_bin();
+    let bin = shipcheck_bin()?;
     println!(
         "machine: {} cores; shipcheck: {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -394,15 +399,7 @@ fn synthetic(args: &[String]) -> Result<(), String> {
             s.commits,
             t.elapsed().as_secs_f64()
         );
-        let audit_args = vec![
-            "--repo".to_string(),
-            s.repo.display().to_string(),
-            "--format".into(),
-            "json".into(),
-            "audit".into(),
-            "--records".into(),
-            s.log.display().to_string(),
-        ];
+        let audit_args = json_command(&s.repo, &["audit", "--records", &s.log.display().to_string()]);
         let m = compare(runs, (&bin, audit_args), &git_script(&s.ranges), &s.repo)?;
         report(&format!("audit, {} commits", s.commits), &m);
         if let Some((n0, t0)) = previous {
@@ -413,17 +410,10 @@ fn synthetic(args: &[String]) -> Result<(), String> {
             );
         }
         previous = Some((s.commits, m.ours));
-        let gate_args = vec![
-            "--repo".to_string(),
-            s.repo.display().to_string(),
-            "--format".into(),
-            "json".into(),
-            "gate".into(),
-            "--record".into(),
-            s.pending.display().to_string(),
-            "--records".into(),
-            s.history.display().to_string(),
-        ];
+        let gate_args = json_command(
+            &s.repo,
+            &["gate", "--record", &s.pending.display().to_string(), "--records", &s.history.display().to_string()],
+        );
         let (a, b) = &s.last_range;
         let git_range = format!("set -e\ngit log --format=%H%x00%B {a}..{b} >/dev/null\n");
         let m = compare(runs, (&bin, gate_args), &git_range, &s.repo)?;
@@ -468,17 +458,10 @@ fn real_repo(args: &[String]) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let log = temp.path().join("releases.jsonl");
     std::fs::write(&log, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
-    let mut audit_args = vec!["--repo".to_string(), repo.display().to_string(), "--format".into(), "json".into()];
-    if let Some(c) = flag(args, "--config") {
-        audit_args.extend(["--config".to_string(), c]);
-    }
-    audit_args.extend([
-        "audit".to_string(),
-        "--records".into(),
-        log.display().to_string(),
-        "--fail-on".into(),
-        "never".into(),
-    ]);
+    let config = flag(args, "--config").map(|c| ["--config".to_string(), c]);
+    let mut audit_args = json_command(&repo, &[]);
+    audit_args.extend(config.into_iter().flatten());
+    audit_args.extend(["audit", "--records", &log.display().to_string(), "--fail-on", "never"].map(String::from));
     let ranges: Vec<(String, String)> = tags.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect();
     println!(
         "machine: {} cores; repository {}: {} tags matching {pattern:?} ({}..{})",
@@ -488,7 +471,7 @@ fn real_repo(args: &[String]) -> Result<(), String> {
         tags[0],
         tags[tags.len() - 1]
     );
-    let m = compare(runs, (&shipcheck_bin(), audit_args), &git_script(&ranges), &git_dir(&repo))?;
+    let m = compare(runs, (&shipcheck_bin()?, audit_args), &git_script(&ranges), &git_dir(&repo))?;
     report(&format!("audit, {} records", tags.len()), &m);
     Ok(())
 }
