@@ -74,7 +74,7 @@ pub fn report(session: &Session, h: &History, change: String) -> Result<TraceRep
         .enumerate()
         .map(|(k, r)| TraceRecord {
             record: r.id.clone(),
-            deployed_at: lines[k].deployed_at.clone(),
+            deployed_at: lines[k].deployed_at,
             commit: lines[k].commit.clone(),
             claimed: r.changes.iter().flatten().any(|c| same_claim(c, &change)),
             contained: across.and_then(|t| t.contained.get(k)),

@@ -448,6 +448,20 @@ mod tests {
         }
     }
 
+    fn finding(kind: Kind, change: Option<&str>, component: Option<&str>) -> Finding {
+        Finding {
+            kind,
+            severity: crate::audit::Severity::Error,
+            record: "new\u{202e}".into(),
+            environment: "prod".into(),
+            change: change.map(Into::into),
+            component: component.map(Into::into),
+            message: "m".into(),
+            evidence: Default::default(),
+            location: Origin::default(),
+        }
+    }
+
     #[test]
     fn untrusted_text_prints_inert_and_the_diff_has_signs() {
         let evil = CommitRef {
@@ -481,7 +495,12 @@ mod tests {
                 claimed: Some(vec![ClaimedComponent { name: "web".into(), version: None }]),
             },
             component_filter: None,
-            findings: Vec::new(),
+            // The headline repeats these; it decides nothing itself.
+            findings: vec![
+                finding(Kind::ShippedNotClaimed, Some("X-1"), None),
+                finding(Kind::ComponentNotClaimed, None, Some("api")),
+                finding(Kind::ComponentNotChanged, None, Some("web")),
+            ],
         };
         let mut out = Vec::new();
         render_show_text(&report, Style { color: false }, &mut out).unwrap();

@@ -93,11 +93,7 @@ pub fn headline(report: &TraceReport) -> String {
     let rec = |id: &str| report.records.iter().find(|r| r.record == id);
     let first = match &report.first_shipped_in {
         Some(id) => {
-            format!(
-                "{change} first shipped in {} ({})",
-                escape(id),
-                human(&rec(id).and_then(|r| r.deployed_at.clone()))
-            )
+            format!("{change} first shipped in {} ({})", escape(id), human(&rec(id).and_then(|r| r.deployed_at)))
         }
         None if report.commits.is_empty() => format!("{change} is carried by no commit in the repository"),
         None => format!(
