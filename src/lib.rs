@@ -21,3 +21,4 @@ pub mod suggest;
 pub mod text;
 pub mod time;
 pub mod truth;
+pub mod version;

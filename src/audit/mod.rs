@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use crate::records::{History, Record};
 use crate::truth::{CommitRef, Deploy, Previous, Truth};
+use crate::version::Version;
 
 pub use finding::{Evidence, Finding, Kind, Severity, Skipped, Summary};
 
@@ -190,11 +191,9 @@ fn short(sha: &str) -> &str {
 /// Whether `pre` is a pre-release of `fin` (1.0.0-rc.1 of 1.0.0): a final
 /// release's changelog section conventionally lists what its pre-releases shipped.
 fn prerelease_of(pre: &Record, fin: &Record) -> bool {
-    match (pre.source.version.as_deref(), fin.source.version.as_deref()) {
-        (Some(p), Some(f)) => {
-            let core = |v: &str| v.trim_start_matches(['v', 'V']).split(['-', '+']).next().unwrap_or("").to_string();
-            p.contains('-') && !f.contains('-') && core(p) == core(f)
-        }
+    let version = |r: &Record| r.source.version.as_deref().and_then(Version::parse);
+    match (version(pre), version(fin)) {
+        (Some(p), Some(f)) => p.is_prerelease_of(&f),
         _ => false,
     }
 }

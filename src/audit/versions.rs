@@ -3,7 +3,8 @@
 //! counted as unchecked.
 
 use super::{Evidence, Finding, Kind, Out, RecordContext, Severity};
-use crate::truth::{same_version, VersionAt};
+use crate::truth::VersionAt;
+use crate::version::Version;
 
 /// Every listed component that claims a version, in the record's order.
 pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
@@ -17,7 +18,7 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
         let state = cx.deploy.components.iter().find(|s| s.name == c.name);
         match state.and_then(|s| s.version.as_ref()) {
             None => out.skipped.versions_unchecked += 1,
-            Some(v) if v.value.as_deref().is_some_and(|actual| same_version(claimed, actual)) => {}
+            Some(v) if v.value.as_deref().is_some_and(|actual| Version::same_text(claimed, actual)) => {}
             Some(v) => out.findings.push(mismatch(cx, &c.name, claimed, v)),
         }
     }

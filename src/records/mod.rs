@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::config::SourceConfig;
 use crate::time::Timestamp;
+use crate::version::Version;
 
 pub use parse::{parse_records, parse_single, RawRecord};
 pub use sources::{
@@ -242,38 +243,6 @@ fn check_unique(h: &History) -> Result<()> {
     Ok(())
 }
 
-/// A version's order key: its numeric parts, then a pre-release (which
-/// sorts before the release itself, as in semver), then the text.
-pub fn version_key(v: &str) -> Option<(Vec<u64>, u8, Vec<PreKey>, String)> {
-    let v = v.trim().trim_start_matches(['v', 'V']);
-    let core_end = v.find(['-', '+']).unwrap_or(v.len());
-    let (core, rest) = v.split_at(core_end);
-    let nums: Vec<u64> = core.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<_>>()?;
-    if nums.is_empty() {
-        return None;
-    }
-    let pre = rest.strip_prefix('-').map(|p| p.split('+').next().unwrap_or(""));
-    let pre_key: Vec<PreKey> = pre
-        .unwrap_or("")
-        .split('.')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.parse::<u64>() {
-            Ok(n) => PreKey::Num(n),
-            Err(_) => PreKey::Text(p.to_string()),
-        })
-        .collect();
-    Some((nums, u8::from(pre.is_none()), pre_key, v.to_string()))
-}
-
-/// One dot-separated part of a pre-release: numbers sort before words.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PreKey {
-    /// `rc.2` → 2.
-    Num(u64),
-    /// `rc`.
-    Text(String),
-}
-
 /// Orders a release history by version when every record has one
 /// (semver-like: `1.20.5` before `1.25.0`, `1.0.0-rc.1` before `1.0.0`);
 /// returns false (leaving the order alone) when some record has none, so
@@ -281,7 +250,8 @@ pub enum PreKey {
 /// maintenance release (1.20.5) made after 1.25.0 still belongs between
 /// 1.20.4 and 1.21.0, and a changelog's dates are often missing.
 fn order_by_version(records: &mut Vec<Record>) -> bool {
-    let keys: Option<Vec<_>> = records.iter().map(|r| r.source.version.as_deref().and_then(version_key)).collect();
+    let keys: Option<Vec<Version>> =
+        records.iter().map(|r| r.source.version.as_deref().and_then(Version::parse)).collect();
     let Some(keys) = keys else {
         return false;
     };

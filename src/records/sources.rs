@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{changelog, finish, parse_records, version_key, Origin, Record, RecordKind, SourceFacts};
+use super::{changelog, finish, parse_records, Origin, Record, RecordKind, SourceFacts};
 use crate::config::{ChangePatterns, SourceConfig};
 use crate::git::{notes_ref, Repo, TagInfo};
+use crate::version::Version;
 
 /// What a record source names, as parsed from its `SRC` text once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,5 +271,5 @@ pub fn version_of_tag(name: &str) -> Option<String> {
         .char_indices()
         .find(|(i, c)| c.is_ascii_digit() && (*i == 0 || name[..*i].ends_with(['v', 'V', '-', '_', '/', '@'])))?;
     let v = &name[start.0..];
-    version_key(v).map(|_| v.to_string())
+    Version::parse(v).map(|_| v.to_string())
 }

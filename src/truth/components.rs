@@ -210,12 +210,6 @@ pub fn parse_version(file: &str, text: &str) -> Option<String> {
     }
 }
 
-/// Whether two version strings name the same version (`v2.4.0` = `2.4.0`).
-pub fn same_version(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.trim().trim_start_matches(['v', 'V']).to_string();
-    norm(a) == norm(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +226,5 @@ mod tests {
         assert_eq!(parse_version("pyproject.toml", "[tool.poetry]\nversion = \"3.1\"\n").as_deref(), Some("3.1"));
         assert_eq!(parse_version("pyproject.toml", "[project]\nversion = \"3.2\"\n").as_deref(), Some("3.2"));
         assert_eq!(parse_version("package.json", "{ broken"), None);
-        assert!(same_version("v2.4.0", "2.4.0"));
-        assert!(!same_version("2.4.1", "2.4.0"));
     }
 }

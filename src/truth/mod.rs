@@ -22,7 +22,7 @@ mod steps;
 
 use anyhow::Result;
 
-pub use components::{parse_version, same_version, VersionAt, VERSION_FILES};
+pub use components::{parse_version, VersionAt, VERSION_FILES};
 pub use graph::{Bits, Graph, Live};
 pub use model::*;
 pub use resolve::{Checked, Resolution};
