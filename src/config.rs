@@ -1,5 +1,6 @@
 //! Configuration: `shipcheck.toml` (components, change-ID patterns, record
-//! sources), or the defaults DESIGN.md names when there is no file.
+//! sources), or the defaults when there is no file (one component per top-level
+//! folder, ticket keys and pull-request numbers as change IDs).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

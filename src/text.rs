@@ -73,6 +73,15 @@ pub fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Bytes read from `name` as UTF-8 text, or the error that says where the
+/// first invalid byte is: `NAME:LINE:COL: the WHAT is not valid UTF-8`.
+pub fn utf8<'a>(bytes: &'a [u8], name: &str, what: &str) -> anyhow::Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let (line, col) = line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
+        anyhow::anyhow!("{name}:{line}:{col}: the {what} is not valid UTF-8")
+    })
+}
+
 /// The seven-digit abbreviation of a commit SHA, as reports print it (the
 /// whole text when it is shorter or not plain ASCII there).
 pub fn short_sha(sha: &str) -> &str {

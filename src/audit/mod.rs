@@ -19,7 +19,7 @@ mod versions;
 use std::collections::HashMap;
 
 use crate::records::{History, Record};
-use crate::truth::{CommitRef, Deploy, Previous, Truth};
+use crate::truth::{CommitRef, Deploy, Truth};
 use crate::version::Version;
 
 pub use finding::{Evidence, Finding, Kind, Severity, Skipped, Summary};
@@ -112,11 +112,7 @@ impl<'a> Shared<'a> {
         let Some(commit) = refs::target(record, deploy, out) else {
             return;
         };
-        let previous = match &deploy.previous {
-            Previous::Record { index } => Some(self.history.records[*index].id.clone()),
-            Previous::Base { commit } => Some(format!("base {}", commit.short())),
-            Previous::Baseline => None,
-        };
+        let previous = deploy.previous.name(self.history);
         let cx = RecordContext {
             history: self.history,
             truth: self.truth,

@@ -61,10 +61,7 @@ pub fn to_line(r: &Record) -> Result<String> {
 fn read_log(file: &mut File, name: &str) -> Result<(Vec<Record>, usize)> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).with_context(|| format!("cannot read {name}"))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let (line, col) = crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
-        anyhow!("{name}:{line}:{col}: the file is not valid UTF-8; it was left untouched")
-    })?;
+    let text = crate::text::utf8(&bytes, name, "file").map_err(|e| anyhow!("{e}; it was left untouched"))?;
     let lines = text.matches('\n').count();
     if !text.is_empty() && !text.ends_with('\n') {
         let last = lines + 1;

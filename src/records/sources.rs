@@ -147,10 +147,7 @@ fn load_changelog(
             ),
         }
     };
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let (line, col) = crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
-        anyhow::anyhow!("{display}:{line}:{col}: the changelog is not valid UTF-8")
-    })?;
+    let text = crate::text::utf8(&bytes, &display, "changelog")?;
     let sections =
         changelog::parse(text, patterns).map_err(|e| anyhow::anyhow!("{display}:{}: {}", e.line, e.message))?;
     let (recs, _unreleased) =
@@ -179,11 +176,7 @@ pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Ve
     let mut out = Vec::new();
     for (p, name) in files {
         let bytes = std::fs::read(&p).with_context(|| format!("cannot read record file {name}"))?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            let (line, col) =
-                crate::text::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
-            anyhow::anyhow!("{name}:{line}:{col}: the file is not valid UTF-8")
-        })?;
+        let text = crate::text::utf8(&bytes, &name, "file")?;
         for (raw, line) in parse_records(&name, text)? {
             out.push(finish(raw, Origin { file: name.clone(), line }, source)?);
         }

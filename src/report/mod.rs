@@ -25,7 +25,7 @@ pub use trace::{render_trace_json, render_trace_text, Relation, TraceCommit, Tra
 use crate::audit::{Finding, Summary};
 use crate::records::{History, Origin, RecordKind};
 use crate::time::Timestamp;
-use crate::truth::{Previous, Target, Truth};
+use crate::truth::{Target, Truth};
 
 /// The version of the JSON documents shipcheck prints. Raised when a field
 /// is renamed or removed; adding a field keeps it.
@@ -93,11 +93,7 @@ impl Report {
                     Target::Commit { commit } => Some(commit.sha.clone()),
                     Target::Missing { .. } => None,
                 },
-                previous: match &d.previous {
-                    Previous::Record { index } => Some(history.records[*index].id.clone()),
-                    Previous::Base { commit } => Some(format!("base {}", commit.short())),
-                    Previous::Baseline => None,
-                },
+                previous: d.previous.name(history),
                 location: r.origin.clone(),
             })
             .collect()

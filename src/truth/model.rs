@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::VersionAt;
+use crate::records::History;
 use crate::time::Timestamp;
 
 /// A commit, as the report shows it.
@@ -82,6 +83,17 @@ pub enum Previous {
         /// The base commit.
         commit: CommitRef,
     },
+}
+
+impl Previous {
+    /// How reports name it: the record's id, `base SHORT`, or none for a baseline.
+    pub fn name(&self, history: &History) -> Option<String> {
+        match self {
+            Previous::Record { index } => history.records.get(*index).map(|r| r.id.clone()),
+            Previous::Base { commit } => Some(format!("base {}", commit.short())),
+            Previous::Baseline => None,
+        }
+    }
 }
 
 /// A change that a deploy shipped for the first time (relative to the previous one).
