@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod config_check;
+pub mod error;
 #[doc(hidden)]
 pub mod fixture;
 pub mod git;

@@ -16,6 +16,7 @@ use std::path::Path;
 use anyhow::{bail, Context as _, Result};
 
 use crate::config::{Config, SourceConfig, FILE_NAME};
+use crate::error::{Kind, ResultExt};
 use crate::git::Repo;
 use crate::records::{self, load_source, History, Record, SourceSpec};
 use crate::truth::{self, Progress, Reader, Truth};
@@ -37,9 +38,9 @@ impl Session {
     /// (`config_file`, else `shipcheck.toml` at the root, or in HEAD's tree
     /// for a bare repository).
     pub fn open(start: &Path, config_file: Option<&Path>) -> Result<Session> {
-        let repo = Repo::open(start)?;
+        let repo = Repo::open(start).typed(Kind::Repository)?;
         let head_file = if repo.workdir().is_none() { repo.head_file(FILE_NAME) } else { None };
-        let config = Config::load(config_file, repo.workdir(), head_file)?;
+        let config = Config::load(config_file, repo.workdir(), head_file).typed(Kind::Configuration)?;
         Ok(Session { repo, config, progress: None })
     }
 
@@ -61,7 +62,7 @@ impl Session {
         if !cli_sources.is_empty() {
             for s in cli_sources {
                 let source = SourceConfig { source: s.clone(), ..SourceConfig::default() };
-                out.extend(load_source(&source, Path::new("."), &self.repo, &self.config.changes)?);
+                out.extend(load_source(&source, Path::new("."), &self.repo, &self.config.changes).typed(Kind::Source)?);
             }
             return Ok(out);
         }
@@ -75,7 +76,7 @@ impl Session {
             None => self.repo.path().to_path_buf(),
         };
         for s in &self.config.sources {
-            out.extend(load_source(s, &base, &self.repo, &self.config.changes)?);
+            out.extend(load_source(s, &base, &self.repo, &self.config.changes).typed(Kind::Source)?);
         }
         Ok(out)
     }
@@ -92,7 +93,7 @@ impl Session {
         let mut envs: Vec<String> = all.iter().map(|r| r.environment.clone()).collect();
         envs.sort();
         envs.dedup();
-        let histories = records::histories(all, env)?;
+        let histories = records::histories(all, env).typed(Kind::Source)?;
         if histories.is_empty() {
             let named: Vec<String> = if cli_sources.is_empty() {
                 self.config.sources.iter().map(|s| s.source.to_string()).collect()
