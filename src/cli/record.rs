@@ -3,15 +3,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 
 use super::{emit, open_session, Global};
 use crate::config::SourceConfig;
-use crate::git::{self, Resolved};
-use crate::pipeline::record::derive;
-use crate::records::{load_source, log, Origin, Record, RecordKind, SourceSpec};
-use crate::text::short_sha;
-use crate::time::Timestamp;
+use crate::git;
+use crate::pipeline::record::{derive, new_record, Request};
+use crate::records::{load_source, log, RecordKind, SourceSpec};
+use crate::text::{escape, short_sha};
 
 /// Write a deploy record derived from git, so it cannot lie
 ///
@@ -86,94 +85,42 @@ impl From<Kind> for RecordKind {
     }
 }
 
-fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
-    Timestamp(secs)
-}
-
 /// Runs `record`.
 pub fn run(global: &Global, args: Args) -> Result<u8> {
-    let env = args.env.trim();
-    if env.is_empty() {
+    if args.env.trim().is_empty() {
         bail!("--env is empty");
     }
     let ctx = open_session(global)?;
     let kind = args.kind.map(RecordKind::from);
-    let sha = match ctx.repo.resolve_commit(&args.commit) {
-        Resolved::Commit { oid, .. } => oid.to_string(),
-        Resolved::Missing(why) => bail!("--commit {}: {why}", args.commit),
+    let req = Request {
+        env: &args.env,
+        commit: &args.commit,
+        release: args.release.as_deref(),
+        id: args.id.as_deref(),
+        at: args.at.as_deref(),
     };
-    let release = match args.release.as_deref().map(str::trim) {
-        Some("") => bail!("--release is empty"),
-        Some(rel) => match ctx.repo.resolve_release(rel) {
-            Resolved::Commit { oid, .. } if oid.to_string() == sha => Some(rel.to_string()),
-            Resolved::Commit { oid, .. } => bail!(
-                "--release {rel} points at {}, not at --commit {} ({}); a record naming both would be a ref-mismatch",
-                short_sha(&oid.to_string()),
-                args.commit,
-                short_sha(&sha)
-            ),
-            Resolved::Missing(why) => bail!("--release {rel}: {why}; tag the release before recording it"),
-        },
-        None => None,
-    };
-    let deployed_at = match &args.at {
-        Some(t) => Timestamp::parse(t).map_err(|e| anyhow!("--at: {e}"))?,
-        None => now(),
-    };
-    let id = match args.id.as_deref().map(str::trim) {
-        Some("") => bail!("--id is empty"),
-        Some(id) => id.to_string(),
-        None => release.clone().unwrap_or_else(|| format!("{env}-{}", short_sha(&sha))),
-    };
-    let record = Record {
-        id,
-        environment: env.to_string(),
-        release,
-        commit: Some(sha.clone()),
-        deployed_at: Some(deployed_at),
-        components: None,
-        changes: None,
-        kind: RecordKind::Deploy,
-        origin: Origin { file: "(new record)".into(), line: 0 },
-        complete: true,
-        about: None,
-        source: Default::default(),
-    };
-    if let Some(spec) = &args.notes {
-        let full = git::notes_ref(spec)?;
-        let source = SourceConfig { source: SourceSpec::Notes(spec.clone()), ..SourceConfig::default() };
-        let existing = load_source(&source, Path::new("."), &ctx.repo, &ctx.config.changes)?;
-        let record = derive(&ctx, existing, record, kind)?;
-        let line = log::to_line(&record)?;
-        ctx.repo.append_note(&full, &sha, &line)?;
-        let _ = writeln!(
-            std::io::stderr(),
-            "shipcheck: added record {} to the note on {} in {full}",
-            crate::text::escape(&record.id),
-            short_sha(&sha)
-        );
-        emit(line.as_bytes())?;
-        return Ok(0);
-    }
-    let line = match &args.append {
-        Some(path) => {
-            let (record, line) = log::append(path, record, |existing, record| derive(&ctx, existing, record, kind))?;
-            let _ = writeln!(
-                std::io::stderr(),
-                "shipcheck: appended record {} to {}",
-                crate::text::escape(&record.id),
-                crate::text::escape(&path.display().to_string())
-            );
+    let record = new_record(&ctx, &req)?;
+    let line = match (&args.notes, &args.append) {
+        (Some(spec), _) => {
+            let full = git::notes_ref(spec)?;
+            let source = SourceConfig { source: SourceSpec::Notes(spec.clone()), ..SourceConfig::default() };
+            let existing = load_source(&source, Path::new("."), &ctx.repo, &ctx.config.changes)?;
+            let record = derive(&ctx, existing, record, kind)?;
+            let line = log::to_line(&record)?;
+            let sha = record.commit.as_deref().unwrap_or_default();
+            ctx.repo.append_note(&full, sha, &line)?;
+            let id = escape(&record.id);
+            let _ =
+                writeln!(std::io::stderr(), "shipcheck: added record {id} to the note on {} in {full}", short_sha(sha));
             line
         }
-        None => {
-            let record = derive(&ctx, Vec::new(), record, kind)?;
-            log::to_line(&record)?
+        (None, Some(path)) => {
+            let (record, line) = log::append(path, record, |existing, record| derive(&ctx, existing, record, kind))?;
+            let (id, path) = (escape(&record.id), escape(&path.display().to_string()).into_owned());
+            let _ = writeln!(std::io::stderr(), "shipcheck: appended record {id} to {path}");
+            line
         }
+        (None, None) => log::to_line(&derive(&ctx, Vec::new(), record, kind)?)?,
     };
     emit(line.as_bytes())?;
     Ok(0)

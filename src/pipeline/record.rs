@@ -5,8 +5,80 @@
 use anyhow::{anyhow, bail, Result};
 
 use super::Session;
-use crate::records::{self, ClaimedComponent, History, Record, RecordKind};
+use crate::git::Resolved;
+use crate::records::{self, ClaimedComponent, History, Origin, Record, RecordKind};
+use crate::text::short_sha;
+use crate::time::Timestamp;
 use crate::truth::{self, ComponentState, Deploy, Previous};
+
+/// What `record` was asked to write, before git fills in its claims.
+pub struct Request<'a> {
+    /// The environment deployed to.
+    pub env: &'a str,
+    /// The commit deployed (any revision).
+    pub commit: &'a str,
+    /// The release (tag) deployed; it must point at the commit.
+    pub release: Option<&'a str>,
+    /// The record id (default: the release name, else ENV-SHORTSHA).
+    pub id: Option<&'a str>,
+    /// When it was deployed (RFC 3339; default: now).
+    pub at: Option<&'a str>,
+}
+
+fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    Timestamp(secs)
+}
+
+/// The record asked for, its commit and release resolved and checked
+/// (a release that points elsewhere is refused), with no claims yet.
+pub fn new_record(session: &Session, req: &Request<'_>) -> Result<Record> {
+    let env = req.env.trim();
+    let sha = match session.repo.resolve_commit(req.commit) {
+        Resolved::Commit { oid, .. } => oid.to_string(),
+        Resolved::Missing(why) => bail!("--commit {}: {why}", req.commit),
+    };
+    let release = match req.release.map(str::trim) {
+        Some("") => bail!("--release is empty"),
+        Some(rel) => match session.repo.resolve_release(rel) {
+            Resolved::Commit { oid, .. } if oid.to_string() == sha => Some(rel.to_string()),
+            Resolved::Commit { oid, .. } => bail!(
+                "--release {rel} points at {}, not at --commit {} ({}); a record naming both would be a ref-mismatch",
+                short_sha(&oid.to_string()),
+                req.commit,
+                short_sha(&sha)
+            ),
+            Resolved::Missing(why) => bail!("--release {rel}: {why}; tag the release before recording it"),
+        },
+        None => None,
+    };
+    let deployed_at = match req.at {
+        Some(t) => Timestamp::parse(t).map_err(|e| anyhow!("--at: {e}"))?,
+        None => now(),
+    };
+    let id = match req.id.map(str::trim) {
+        Some("") => bail!("--id is empty"),
+        Some(id) => id.to_string(),
+        None => release.clone().unwrap_or_else(|| format!("{env}-{}", short_sha(&sha))),
+    };
+    Ok(Record {
+        id,
+        environment: env.to_string(),
+        release,
+        commit: Some(sha),
+        deployed_at: Some(deployed_at),
+        components: None,
+        changes: None,
+        kind: RecordKind::Deploy,
+        origin: Origin { file: "(new record)".into(), line: 0 },
+        complete: true,
+        about: None,
+        source: Default::default(),
+    })
+}
 
 /// Computes the record against the latest record of its environment in
 /// `existing`, filling its claims from git. `kind` overrides the kind

@@ -281,27 +281,41 @@ fn headline(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Resul
 fn evidence(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let compared = report.previous.is_some();
     if compared && report.resolved_as == ShownAs::Record {
-        writeln!(out)?;
-        writeln!(out, "{}", style.paint("1", "Claimed (-) versus shipped (+)"))?;
-        let (co, cn) = component_lines(report);
-        match &report.components.claimed {
-            Some(_) => write_diff(out, style, "components", &co, &cn)?,
-            None => {
-                writeln!(out, "  components  (the record has no `components` field: no claim to compare)")?;
-                write_diff(out, style, "", &[], &cn)?;
-            }
-        }
-        let (ho, hn) = change_lines(report);
-        match &report.changes.claimed {
-            Some(_) => write_diff(out, style, "changes", &ho, &hn)?,
-            None => {
-                writeln!(out, "  changes  (the record has no `changes` field: no claim to compare)")?;
-                write_diff(out, style, "", &[], &hn)?;
-            }
+        claims_diff(report, style, out)?;
+    }
+    components_table(report, style, compared, out)?;
+    if compared {
+        changes_shipped(report, style, out)?;
+        commits_list(report, style, out)?;
+    }
+    Ok(())
+}
+
+/// Claimed (-) versus shipped (+), for components and for changes.
+fn claims_diff(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", style.paint("1", "Claimed (-) versus shipped (+)"))?;
+    let (co, cn) = component_lines(report);
+    match &report.components.claimed {
+        Some(_) => write_diff(out, style, "components", &co, &cn)?,
+        None => {
+            writeln!(out, "  components  (the record has no `components` field: no claim to compare)")?;
+            write_diff(out, style, "", &[], &cn)?;
         }
     }
+    let (ho, hn) = change_lines(report);
+    match &report.changes.claimed {
+        Some(_) => write_diff(out, style, "changes", &ho, &hn)?,
+        None => {
+            writeln!(out, "  changes  (the record has no `changes` field: no claim to compare)")?;
+            write_diff(out, style, "", &[], &hn)?;
+        }
+    }
+    Ok(())
+}
 
-    // Components: state, versions, files.
+/// Components: state, versions, files.
+fn components_table(report: &ShowReport, style: Style, compared: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}", style.paint("1", "Components"))?;
     let mut comps: Vec<(&ComponentState, bool)> = report.components.changed.iter().map(|c| (c, true)).collect();
@@ -333,49 +347,42 @@ fn evidence(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Resul
             writeln!(out, "{:indent$}{}", "", escape(f))?;
         }
     }
+    Ok(())
+}
 
-    if compared {
-        writeln!(out)?;
-        writeln!(out, "{}", style.paint("1", "Changes shipped"))?;
-        if report.changes.shipped.is_empty() {
-            writeln!(out, "  (none)")?;
-        }
-        let id_w = report.changes.shipped.iter().map(|s| escape(&s.change).chars().count()).max().unwrap_or(0);
-        for s in &report.changes.shipped {
-            let subject = |sha: &str| {
-                report
-                    .commits
-                    .added
-                    .iter()
-                    .find(|c| c.sha == sha)
-                    .map(|c| escape(&c.subject).into_owned())
-                    .unwrap_or_default()
-            };
-            for (i, sha) in s.commits.iter().enumerate() {
-                let id = if i == 0 { escape(&s.change).into_owned() } else { String::new() };
-                writeln!(out, "  {id:<id_w$}  {}  {}", short(sha), subject(sha))?;
-            }
-        }
-        if !report.changes.unshipped.is_empty() {
-            writeln!(out, "  no longer live: {}", escaped_list(&report.changes.unshipped))?;
-        }
-
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{}",
-            style.paint(
-                "1",
-                &format!("Commits: {} added, {} removed", report.commits.added.len(), report.commits.removed.len())
-            )
-        )?;
-        for (sign, list) in [("+", &report.commits.added), ("-", &report.commits.removed)] {
-            for c in list.iter() {
-                writeln!(out, "  {sign} {}  {}  {}", c.short(), c.time.date(), escape(&c.subject))?;
-            }
+/// The changes the deploy shipped, each with its commits, and what it un-shipped.
+fn changes_shipped(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", style.paint("1", "Changes shipped"))?;
+    if report.changes.shipped.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    let id_w = report.changes.shipped.iter().map(|s| escape(&s.change).chars().count()).max().unwrap_or(0);
+    let subject = |sha: &str| {
+        report.commits.added.iter().find(|c| c.sha == sha).map(|c| escape(&c.subject).into_owned()).unwrap_or_default()
+    };
+    for s in &report.changes.shipped {
+        for (i, sha) in s.commits.iter().enumerate() {
+            let id = if i == 0 { escape(&s.change).into_owned() } else { String::new() };
+            writeln!(out, "  {id:<id_w$}  {}  {}", short(sha), subject(sha))?;
         }
     }
+    if !report.changes.unshipped.is_empty() {
+        writeln!(out, "  no longer live: {}", escaped_list(&report.changes.unshipped))?;
+    }
+    Ok(())
+}
 
+/// The commits added and removed.
+fn commits_list(report: &ShowReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let (added, removed) = (&report.commits.added, &report.commits.removed);
+    writeln!(out)?;
+    writeln!(out, "{}", style.paint("1", &format!("Commits: {} added, {} removed", added.len(), removed.len())))?;
+    for (sign, list) in [("+", added), ("-", removed)] {
+        for c in list.iter() {
+            writeln!(out, "  {sign} {}  {}  {}", c.short(), c.time.date(), escape(&c.subject))?;
+        }
+    }
     Ok(())
 }
 
