@@ -27,9 +27,38 @@ pub struct Checked {
 /// `read` gives a file's text at HEAD.
 pub fn check(config: &Config, layout: &Layout, read: &dyn Fn(&str) -> Option<String>) -> Checked {
     let mut problems = Vec::new();
-    let name = |n: &str| format!("component \"{}\"", escape(n));
+    unmatched_paths(config, layout, &mut problems);
+    overlaps(config, layout, &mut problems);
+    let matching = unmatched_patterns(config, layout, &mut problems);
+    let versions = version_files(config, read, &mut problems);
+    let n = layout.messages.len();
+    let paths: usize = config.components.iter().map(|c| c.paths.len()).sum();
+    let components = if config.default_components {
+        "no [components] (one per top-level folder)".to_string()
+    } else {
+        format!(
+            "{} ({}, {})",
+            plural(config.components.len(), "component", "components"),
+            plural(paths, "path", "paths"),
+            plural(versions, "version file", "version files")
+        )
+    };
+    let patterns = config.changes.patterns().count();
+    let summary = format!(
+        "{components}; {}{} finding IDs in {matching} of the last {}",
+        plural(patterns, "change-ID pattern", "change-ID patterns"),
+        if config.changes.is_default() { " (the defaults)" } else { "" },
+        plural(n, "commit message", "commit messages"),
+    );
+    Checked { problems, summary }
+}
 
-    // Paths that match nothing.
+fn component_name(n: &str) -> String {
+    format!("component \"{}\"", escape(n))
+}
+
+/// Paths that match no file at HEAD.
+fn unmatched_paths(config: &Config, layout: &Layout, problems: &mut Vec<String>) {
     for c in &config.components {
         for p in &c.paths {
             if !layout.files.iter().any(|f| p.matches(f)) {
@@ -39,14 +68,16 @@ pub fn check(config: &Config, layout: &Layout, read: &dyn Fn(&str) -> Option<Str
                 };
                 problems.push(format!(
                     "{}: path \"{}\" matches no file at HEAD ({hint})",
-                    name(&c.name),
+                    component_name(&c.name),
                     escape(&p.display())
                 ));
             }
         }
     }
+}
 
-    // Files claimed by two components.
+/// Files claimed by two components.
+fn overlaps(config: &Config, layout: &Layout, problems: &mut Vec<String>) {
     let mut overlaps: BTreeMap<(usize, usize), (usize, &str)> = BTreeMap::new();
     for f in &layout.files {
         let owners: Vec<usize> = config
@@ -72,10 +103,12 @@ pub fn check(config: &Config, layout: &Layout, read: &dyn Fn(&str) -> Option<Str
             escape(example)
         ));
     }
+}
 
-    // Patterns that never match (only written ones: the defaults cover styles a team may not use).
+/// Patterns that never match (only written ones: the defaults cover styles
+/// a team may not use); returns how many messages carry an ID.
+fn unmatched_patterns(config: &Config, layout: &Layout, problems: &mut Vec<String>) -> usize {
     let n = layout.messages.len();
-    let mut matching = 0;
     if !config.changes.is_default() {
         for re in config.changes.patterns() {
             if !layout.messages.iter().any(|m| re.is_match(m)) {
@@ -87,49 +120,32 @@ pub fn check(config: &Config, layout: &Layout, read: &dyn Fn(&str) -> Option<Str
             }
         }
     }
-    for m in &layout.messages {
-        matching += usize::from(!config.changes.extract(m).is_empty());
-    }
+    layout.messages.iter().filter(|m| !config.changes.extract(m).is_empty()).count()
+}
 
-    // Version files.
+/// Version files that are missing or hold no version; returns how many do.
+fn version_files(config: &Config, read: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> usize {
     let mut versions = 0;
     for c in &config.components {
         let VersionFile::Path(file) = &c.version_file else { continue };
         match read(file) {
-            None => {
-                problems.push(format!("{}: version_file \"{}\" does not exist at HEAD", name(&c.name), escape(file)))
-            }
+            None => problems.push(format!(
+                "{}: version_file \"{}\" does not exist at HEAD",
+                component_name(&c.name),
+                escape(file)
+            )),
             Some(text) => match parse_version(file, &text).filter(|v| v.bytes().any(|b| b.is_ascii_digit())) {
                 Some(_) => versions += 1,
                 None => problems.push(format!(
                     "{}: version_file \"{}\" holds no version ({})",
-                    name(&c.name),
+                    component_name(&c.name),
                     escape(file),
                     version_hint(file)
                 )),
             },
         }
     }
-
-    let paths: usize = config.components.iter().map(|c| c.paths.len()).sum();
-    let components = if config.default_components {
-        "no [components] (one per top-level folder)".to_string()
-    } else {
-        format!(
-            "{} ({}, {})",
-            plural(config.components.len(), "component", "components"),
-            plural(paths, "path", "paths"),
-            plural(versions, "version file", "version files")
-        )
-    };
-    let patterns = config.changes.patterns().count();
-    let summary = format!(
-        "{components}; {}{} finding IDs in {matching} of the last {}",
-        plural(patterns, "change-ID pattern", "change-ID patterns"),
-        if config.changes.is_default() { " (the defaults)" } else { "" },
-        plural(n, "commit message", "commit messages"),
-    );
-    Checked { problems, summary }
+    versions
 }
 
 fn version_hint(file: &str) -> &'static str {

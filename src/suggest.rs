@@ -585,7 +585,7 @@ fn render(
     changes_why: &str,
 ) -> String {
     let mut out = String::new();
-    let short = &layout.head[..layout.head.len().min(7)];
+    let short = crate::text::short_sha(&layout.head);
     comment_lines(
         &mut out,
         &format!(
@@ -594,15 +594,26 @@ fn render(
         ),
     );
     out.push('\n');
+    render_components(&mut out, components, components_why);
+    render_changes(&mut out, patterns, changes_why);
+    out.push('\n');
+    render_tags(&mut out, tags, components);
+    out.push('\n');
+    render_deploy_logs(&mut out);
+    out
+}
+
+/// The `[components.*]` tables, with how they were found.
+fn render_components(out: &mut String, components: &[SuggestedComponent], components_why: &str) {
     if components.is_empty() {
         comment_lines(
-            &mut out,
+            out,
             "Components: none found. Without a [components] table every top-level folder is one. \
              Add tables like: [components.api] paths = [\"api/\"] version_file = \"api/VERSION\"",
         );
     } else {
         comment_lines(
-            &mut out,
+            out,
             &format!(
                 "Components: named sets of paths (folders, files or globs) that records list. \
                  Found from {components_why}."
@@ -622,9 +633,13 @@ fn render(
             None => out.push_str("# version_file = \"…\"   # VERSION, Cargo.toml, package.json or pyproject.toml\n"),
         }
     }
+}
+
+/// The `[changes]` table: the patterns the messages use, or the defaults.
+fn render_changes(out: &mut String, patterns: Option<&[String]>, changes_why: &str) {
     out.push_str("\n[changes]\n");
     comment_lines(
-        &mut out,
+        out,
         &format!(
             "Change IDs: regexes whose group named `id` (or whole match) names a change in commit messages; \
              commit SHAs always count. {changes_why}"
@@ -641,12 +656,14 @@ fn render(
         )),
     }
     out.push_str("require = false   # true: report deployed commits that carry no change ID\n");
+}
 
-    out.push('\n');
+/// Commented `[[records]]` examples for the release tags found.
+fn render_tags(out: &mut String, tags: Option<&TagStyle>, components: &[SuggestedComponent]) {
     match tags {
         Some(t) => {
             comment_lines(
-                &mut out,
+                out,
                 &format!(
                     "Release tags: {} of {} are named {} (e.g. {}). A release history read from them:",
                     t.count,
@@ -667,11 +684,14 @@ fn render(
                 }
             }
         }
-        None => comment_lines(&mut out, "Release tags: none that follow a naming shipcheck recognises."),
+        None => comment_lines(out, "Release tags: none that follow a naming shipcheck recognises."),
     }
-    out.push('\n');
+}
+
+/// A commented `[[records]]` example for a deploy log.
+fn render_deploy_logs(out: &mut String) {
     comment_lines(
-        &mut out,
+        out,
         "Deploy logs: one JSON record per deploy, one per line (see the README). \
          `shipcheck audit` reads the [[records]] sources when no --records is given.",
     );
@@ -679,7 +699,6 @@ fn render(
         "# [[records]]\n# source = \"deploys/production.jsonl\"   # relative to this file\n\
          # environment = \"production\"\n# complete = true\n",
     );
-    out
 }
 
 #[cfg(test)]
