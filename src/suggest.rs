@@ -330,7 +330,14 @@ fn components(layout: &Layout, decisions: &mut Vec<String>) -> (Vec<SuggestedCom
         }
         reasons.push(why);
     }
-    // A folder inside another component's folder would make them overlap.
+    let kept = outermost(folders, decisions);
+    let mut out = named_components(layout, &kept, decisions);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    (out, reasons.join("; "))
+}
+
+/// The folders less those inside another one (they would overlap), sorted.
+fn outermost(mut folders: Vec<String>, decisions: &mut Vec<String>) -> Vec<String> {
     folders.sort();
     let mut kept: Vec<String> = Vec::new();
     for f in folders {
@@ -343,10 +350,14 @@ fn components(layout: &Layout, decisions: &mut Vec<String>) -> (Vec<SuggestedCom
             None => kept.push(f),
         }
     }
-    // Names: the folder's name, or its whole path when two folders share one.
+    kept
+}
+
+/// One component per folder, named by the folder's name (or its whole path
+/// when two folders share one), with the version file beside it.
+fn named_components(layout: &Layout, kept: &[String], decisions: &mut Vec<String>) -> Vec<SuggestedComponent> {
     let last = |f: &str| f.rsplit('/').next().unwrap_or(f).to_string();
-    let mut out: Vec<SuggestedComponent> = kept
-        .iter()
+    kept.iter()
         .map(|f| {
             let short = last(f);
             let name = if kept.iter().filter(|k| last(k) == short).count() > 1 { f.replace('/', "-") } else { short };
@@ -369,9 +380,7 @@ fn components(layout: &Layout, decisions: &mut Vec<String>) -> (Vec<SuggestedCom
             });
             SuggestedComponent { name, paths: vec![format!("{f}/")], version_file: version.map(|(f, _)| f), package }
         })
-        .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    (out, reasons.join("; "))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::audit::{Finding, Kind, Severity};
-use crate::records::History;
+use crate::records::{History, Record};
 use crate::truth::{Previous, Target, Truth};
 
 /// Per record, per component: what the HTML report's matrix shows.
@@ -76,19 +76,7 @@ impl Matrix {
                 self.components.push(c.clone());
             }
         }
-        // Components that the commits of each claimed change touch, as the
-        // truth read them for records that name components.
-        let mut touched: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for d in &truth.deploys {
-            for claim in &d.claims {
-                for t in claim.touched.iter().flatten() {
-                    let e = touched.entry(claim.change.as_str()).or_default();
-                    if !e.contains(&t.as_str()) {
-                        e.push(t.as_str());
-                    }
-                }
-            }
-        }
+        let touched = touched_by_change(truth);
         let width = self.components.len();
         for col in &mut self.columns {
             col.cells.resize(width, Cell::default());
@@ -116,35 +104,66 @@ impl Matrix {
                     col.cells[r].claimed = true;
                 }
             }
-            for (i, f) in findings.iter().enumerate() {
-                if f.record != record.id || f.environment != history.environment {
-                    continue;
-                }
-                col.severity = col.severity.max(Some(f.severity));
-                let rows: Vec<usize> = match (&f.component, &f.change) {
-                    (Some(c), _) => row(c).into_iter().collect(),
-                    (None, Some(change)) if f.kind != Kind::ClaimedOutsideComponent => {
-                        // A change finding belongs to the components its
-                        // commits touch, where this record changed them
-                        // (shipped) or claimed them (claimed).
-                        let on = |r: &usize| match f.kind {
-                            Kind::ShippedNotClaimed => col.cells[*r].changed,
-                            _ => col.cells[*r].claimed || !col.claims_components,
-                        };
-                        touched.get(change.as_str()).into_iter().flatten().filter_map(|t| row(t)).filter(on).collect()
-                    }
-                    _ => Vec::new(),
-                };
-                if rows.is_empty() {
-                    col.findings.push(i);
-                }
-                for r in rows {
-                    let cell = &mut col.cells[r];
-                    cell.findings.push(i);
-                    cell.severity = cell.severity.max(Some(f.severity));
+            place_findings(&mut col, &self.components, &touched, findings, history, record);
+            self.columns.push(col);
+        }
+    }
+}
+
+/// Components that the commits of each claimed change touch, as the truth
+/// read them for records that name components.
+fn touched_by_change(truth: &Truth) -> BTreeMap<&str, Vec<&str>> {
+    let mut touched: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in &truth.deploys {
+        for claim in &d.claims {
+            for t in claim.touched.iter().flatten() {
+                let e = touched.entry(claim.change.as_str()).or_default();
+                if !e.contains(&t.as_str()) {
+                    e.push(t.as_str());
                 }
             }
-            self.columns.push(col);
+        }
+    }
+    touched
+}
+
+/// Links the record's findings to the cells they are about (or to the
+/// column, when they are about no component), raising their severities.
+fn place_findings(
+    col: &mut Column,
+    components: &[String],
+    touched: &BTreeMap<&str, Vec<&str>>,
+    findings: &[Finding],
+    history: &History,
+    record: &Record,
+) {
+    let row = |name: &str| components.iter().position(|c| c == name);
+    for (i, f) in findings.iter().enumerate() {
+        if f.record != record.id || f.environment != history.environment {
+            continue;
+        }
+        col.severity = col.severity.max(Some(f.severity));
+        let rows: Vec<usize> = match (&f.component, &f.change) {
+            (Some(c), _) => row(c).into_iter().collect(),
+            (None, Some(change)) if f.kind != Kind::ClaimedOutsideComponent => {
+                // A change finding belongs to the components its
+                // commits touch, where this record changed them
+                // (shipped) or claimed them (claimed).
+                let on = |r: &usize| match f.kind {
+                    Kind::ShippedNotClaimed => col.cells[*r].changed,
+                    _ => col.cells[*r].claimed || !col.claims_components,
+                };
+                touched.get(change.as_str()).into_iter().flatten().filter_map(|t| row(t)).filter(on).collect()
+            }
+            _ => Vec::new(),
+        };
+        if rows.is_empty() {
+            col.findings.push(i);
+        }
+        for r in rows {
+            let cell = &mut col.cells[r];
+            cell.findings.push(i);
+            cell.severity = cell.severity.max(Some(f.severity));
         }
     }
 }
