@@ -194,11 +194,21 @@ pub struct Deploy {
 impl Deploy {
     /// A record whose refs resolve to no commit.
     pub fn missing(reason: String, ref_problems: Vec<RefProblem>) -> Deploy {
+        Deploy::new(Target::Missing { reason }, ref_problems, None, Previous::Baseline)
+    }
+
+    /// A deploy at `target` compared with `previous`, that carried nothing yet.
+    pub fn new(
+        target: Target,
+        ref_problems: Vec<RefProblem>,
+        tag_time: Option<Timestamp>,
+        previous: Previous,
+    ) -> Deploy {
         Deploy {
-            target: Target::Missing { reason },
+            target,
             ref_problems,
-            tag_time: None,
-            previous: Previous::Baseline,
+            tag_time,
+            previous,
             added: Vec::new(),
             removed: Vec::new(),
             introduced: Vec::new(),

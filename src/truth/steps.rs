@@ -179,18 +179,8 @@ impl Reader<'_> {
     /// A resolved record's deploy at commit node `ci`, compared with
     /// `previous`; the walk fills in what it carried.
     pub(super) fn checked_deploy(&self, graph: &Graph, ci: u32, res: &Resolution, previous: Previous) -> Deploy {
-        Deploy {
-            target: Target::Commit { commit: self.commit_ref(graph, ci) },
-            ref_problems: res.problems.clone(),
-            tag_time: res.checked.and_then(|c| c.tag_time).map(Timestamp),
-            previous,
-            added: Vec::new(),
-            removed: Vec::new(),
-            introduced: Vec::new(),
-            unshipped: Vec::new(),
-            components: Vec::new(),
-            claims: Vec::new(),
-        }
+        let target = Target::Commit { commit: self.commit_ref(graph, ci) };
+        Deploy::new(target, res.problems.clone(), res.checked.and_then(|c| c.tag_time).map(Timestamp), previous)
     }
 
     /// A record whose refs resolve to no commit.
