@@ -137,6 +137,15 @@ impl Timestamp {
         format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02} UTC")
     }
 
+    /// Whether `text` is a bare date (`2023-03-18`), which means a whole day.
+    pub fn is_bare_date(text: &str) -> bool {
+        let b = text.as_bytes();
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    }
+
     /// [`Timestamp::human`] of a date that may be missing, else `missing`
     /// (reports say "no date" in a sentence, "(no date)" in a table cell).
     pub fn human_or(t: Option<Timestamp>, missing: &str) -> String {

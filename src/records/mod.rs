@@ -148,6 +148,8 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
         Some(t) => Some(Timestamp::parse(t).map_err(|e| anyhow::anyhow!("{origin}: deployed_at: {e}"))?),
         None => None,
     };
+    // A bare date (`2023-03-18`) means that whole day, not its midnight.
+    let date_only = raw.deployed_at.as_deref().is_some_and(|t| Timestamp::is_bare_date(t.trim()));
     let non_empty = |v: &Option<String>, field: &str| -> Result<Option<String>> {
         match v {
             Some(s) if s.trim().is_empty() => bail!("{origin}: {field} is empty"),
@@ -188,14 +190,18 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
         origin,
         complete,
         about: source.components.clone(),
-        source: SourceFacts::default(),
+        source: SourceFacts { date_only, ..SourceFacts::default() },
     })
 }
 
 /// Groups records into histories, one per environment, each in deploy
-/// order (`deployed_at`, then the order read; a record without a date keeps
-/// its place after the one read before it). Duplicate ids within a history
-/// are refused.
+/// order. Records of one file (a JSON array, a JSON Lines log) are in the
+/// order the file lists them: the file order is the deploy order, and a
+/// date that contradicts it is a finding, never a reordering. Records from
+/// several files (a folder, several sources) are ordered by `deployed_at`,
+/// then the order read (a record without a date keeps its place after the
+/// one read before it). Release histories are ordered by version. Duplicate
+/// ids within a history are refused.
 pub fn histories(records: Vec<Record>, env: Option<&str>) -> Result<Vec<History>> {
     let mut by_env: Vec<History> = Vec::new();
     for r in records {
@@ -212,20 +218,29 @@ pub fn histories(records: Vec<Record>, env: Option<&str>) -> Result<Vec<History>
             check_unique(h)?;
             continue;
         }
-        let mut last = Timestamp(i64::MIN);
-        let mut keyed: Vec<(Timestamp, usize, Record)> = Vec::new();
-        for (i, r) in std::mem::take(&mut h.records).into_iter().enumerate() {
-            if let Some(t) = r.deployed_at {
-                last = t;
-            }
-            keyed.push((last, i, r));
+        let one_file = h.records.windows(2).all(|w| w[0].origin.file == w[1].origin.file);
+        if !one_file {
+            order_by_date(&mut h.records);
         }
-        keyed.sort_by_key(|(t, i, _)| (*t, *i));
-        h.records = keyed.into_iter().map(|(_, _, r)| r).collect();
         check_unique(h)?;
     }
     by_env.sort_by(|a, b| a.environment.cmp(&b.environment));
     Ok(by_env)
+}
+
+/// Orders records from several files by date, keeping the order read for
+/// equal dates and placing an undated record after the one read before it.
+fn order_by_date(records: &mut Vec<Record>) {
+    let mut last = Timestamp(i64::MIN);
+    let mut keyed: Vec<(Timestamp, usize, Record)> = Vec::new();
+    for (i, r) in std::mem::take(records).into_iter().enumerate() {
+        if let Some(t) = r.deployed_at {
+            last = t;
+        }
+        keyed.push((last, i, r));
+    }
+    keyed.sort_by_key(|(t, i, _)| (*t, *i));
+    *records = keyed.into_iter().map(|(_, _, r)| r).collect();
 }
 
 fn check_unique(h: &History) -> Result<()> {

@@ -461,24 +461,38 @@ fn a_submodule_in_a_component_is_a_changed_path() {
 // Record faults.
 
 #[test]
-fn records_out_of_time_order_are_audited_in_deployed_at_order() {
+fn a_wrong_date_in_a_log_is_one_finding_and_never_reorders_it() {
     let f = fixture("incident");
-    // Written newest first; the history is ordered by deployed_at, so b is
-    // compared with a and the audit is the same as for the sorted file.
+    // The log's own order is the deploy order. One record's date is a
+    // typo (March 1st for March 28th): it is reported on that record, and
+    // every other answer is the one the correct log gives.
     let a = json!({"id": "a", "commit": f.sha("web-12"), "deployed_at": "2023-03-14T09:00:00Z", "changes": ["WEB-12"], "components": ["web"]});
     let b = json!({"id": "b", "commit": f.sha("bill-31"), "deployed_at": "2023-03-28T09:00:00Z", "changes": ["BILL-31"], "components": ["billing"]});
-    let sorted = f.write_records("sorted.jsonl", &[a.clone(), b.clone()]);
-    let reversed = f.write_records("reversed.jsonl", &[b, a]);
-    let (r1, f1) = audit_json(&f, &[&sorted], &[]);
-    let (r2, f2) = audit_json(&f, &[&reversed], &[]);
+    let mut typo = b.clone();
+    typo["deployed_at"] = json!("2023-03-01T09:00:00Z");
+    let right = f.write_records("right.jsonl", &[a.clone(), b]);
+    let wrong = f.write_records("wrong.jsonl", &[a, typo]);
+    let (r1, f1) = audit_json(&f, &[&right], &[]);
+    let (r2, f2) = audit_json(&f, &[&wrong], &[]);
     r1.expect(1);
     r2.expect(1);
-    assert_eq!(brief(&f1), brief(&f2));
-    assert_eq!(brief(&f2), triples(&[("b", "shipped-not-claimed", "AUTH-77"), ("b", "component-not-claimed", "auth")]));
+    let unclaimed = [("b", "shipped-not-claimed", "AUTH-77"), ("b", "component-not-claimed", "auth")];
+    assert_eq!(brief(&f1), triples(&unclaimed));
+    let mut with_date = unclaimed.to_vec();
+    with_date.push(("b", "date-mismatch", ""));
+    assert_eq!(brief(&f2), triples(&with_date), "{}", r2.stdout);
+    let date = f2.iter().find(|x| x["kind"] == "date-mismatch").unwrap();
+    assert_eq!(date["severity"], "error");
+    assert_eq!(
+        date["message"],
+        format!(
+            "the record says it was deployed at 2023-03-01 09:00 UTC, before its commit {} was made (2023-03-22 14:30 UTC).",
+            &f.sha("bill-31")[..7]
+        )
+    );
     let v = r2.json();
     let order: Vec<&str> = v["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(order, ["a", "b"], "the history is in deployed_at order, not file order");
-    assert_eq!(r2.json()["records"][1]["previous"], "a");
+    assert_eq!(order, ["a", "b"], "the history is in file order");
 }
 
 #[test]
