@@ -42,6 +42,16 @@ struct RawChanges {
     patterns: Option<Vec<String>>,
     #[serde(default)]
     require: bool,
+    #[serde(default)]
+    unverified: Option<UnverifiedSeverity>,
+}
+
+/// `changes.unverified`: how serious a claim with no evidence either way is.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum UnverifiedSeverity {
+    Warning,
+    Error,
 }
 
 /// One `[[records]]` table: where records come from and what they are about.
@@ -276,6 +286,9 @@ pub struct Config {
     pub changes: ChangePatterns,
     /// `changes.require`: report added commits that carry no change ID.
     pub require_change: bool,
+    /// `changes.unverified = "error"`: a claim that no commit carries is an
+    /// error, not a warning.
+    pub unverified_error: bool,
     /// `[[records]]` sources.
     pub sources: Vec<SourceConfig>,
     /// Where the configuration was read from, if from a file.
@@ -289,6 +302,7 @@ impl Default for Config {
             default_components: true,
             changes: ChangePatterns::defaults(),
             require_change: false,
+            unverified_error: false,
             sources: Vec::new(),
             path: None,
         }
@@ -320,11 +334,12 @@ impl Config {
             components.push(Component { name: cname, paths, version_file });
         }
         let default_components = components.is_empty();
+        let unverified_error = raw.changes.as_ref().and_then(|c| c.unverified) == Some(UnverifiedSeverity::Error);
         let (changes, require_change) = match raw.changes {
-            Some(RawChanges { patterns: Some(p), require }) => {
+            Some(RawChanges { patterns: Some(p), require, .. }) => {
                 (ChangePatterns::custom(&p).with_context(|| format!("{name}: [changes]"))?, require)
             }
-            Some(RawChanges { patterns: None, require }) => (ChangePatterns::defaults(), require),
+            Some(RawChanges { patterns: None, require, .. }) => (ChangePatterns::defaults(), require),
             None => (ChangePatterns::defaults(), false),
         };
         for s in &raw.records {
@@ -337,6 +352,7 @@ impl Config {
             default_components,
             changes,
             require_change,
+            unverified_error,
             sources: raw.records,
             path: Some(PathBuf::from(name)),
         })

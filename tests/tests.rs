@@ -8,6 +8,7 @@ pub fn report_escape(s: &str) -> String {
 }
 
 mod suite {
+    mod accuracy;
     mod agreement;
     mod audit_core;
     mod bench;

@@ -18,6 +18,7 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
         };
         match &ct.state {
             ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, by)),
+            ClaimState::Absent if ct.carriers.is_empty() => out.findings.push(unverified(cx, claim)),
             _ => out.findings.push(not_shipped(cx, claim, ct)),
         }
         out.findings.extend(outside_components(cx, claim, ct));
@@ -56,9 +57,6 @@ fn not_shipped(cx: &RecordContext<'_>, claim: &str, ct: &ClaimTruth) -> Finding 
             evidence.reverted_by = Some(by.clone());
             format!("{claim} is claimed, but {} reverts it (\"{by_subject}\"), so {at} does not contain it", short(by))
         }
-        _ if ct.carriers.is_empty() => {
-            format!("{claim} is claimed, but no commit in the history carries it, so {at} does not contain it")
-        }
         _ => format!("{claim} is claimed, but {at} does not contain it"),
     };
     let tail = match &later {
@@ -69,16 +67,36 @@ fn not_shipped(cx: &RecordContext<'_>, claim: &str, ct: &ClaimTruth) -> Finding 
     Finding { change: Some(claim.to_string()), ..finding }
 }
 
+/// A claim that no commit of the history carries: not proof that it did not
+/// ship (a rebase merge, a pull request merged without its number in the
+/// subject, an issue number cited for the pull request), only no evidence.
+fn unverified(cx: &RecordContext<'_>, claim: &str) -> Finding {
+    let hint = if claim.starts_with('#') {
+        "fetch the pull requests (`git fetch origin '+refs/pull/*/head:refs/pull/*/head'`) so that shipcheck can match their commits by patch-id, or claim the commit SHA"
+    } else {
+        "name it in the commit message, or claim the commit SHA"
+    };
+    let message = format!(
+        "{claim} is claimed, but no commit in the history names it, so whether {} contains it is unknown: {hint}.",
+        cx.commit.short()
+    );
+    let severity = if cx.options.unverified_error { Severity::Error } else { Severity::Warning };
+    let finding = cx.finding(Kind::UnverifiedClaim, severity, message, cx.commit_evidence());
+    Finding { change: Some(claim.to_string()), ..finding }
+}
+
 /// A claim whose carrying commits touch none of the components the record is about.
 fn outside_components(cx: &RecordContext<'_>, claim: &str, ct: &ClaimTruth) -> Option<Finding> {
     let (Some(about), Some(touched)) = (cx.record.about_components(), &ct.touched) else {
         return None;
     };
-    if about.is_empty() || touched.iter().any(|t| about.contains(t)) || ct.carriers.is_empty() {
+    // Commits that touch no component (CI, docs) say nothing about which
+    // component a change belongs to.
+    if about.is_empty() || touched.is_empty() || touched.iter().any(|t| about.contains(t)) || ct.carriers.is_empty() {
         return None;
     }
-    let where_ = if touched.is_empty() { "no component".to_string() } else { join_and(touched) };
-    let message = format!("{claim} is claimed for {}, but its commits only touch {where_}.", join_and(&about));
+    let message =
+        format!("{claim} is claimed for {}, but its commits only touch {}.", join_and(&about), join_and(touched));
     let evidence = Evidence { commits: ct.carriers.clone(), components: touched.clone(), ..cx.commit_evidence() };
     let finding = cx.finding(Kind::ClaimedOutsideComponent, Severity::Warning, message, evidence);
     Some(Finding { change: Some(claim.to_string()), ..finding })
@@ -130,16 +148,29 @@ mod tests {
             f[0].message,
             "A-1 is claimed, but no such commit exists in the repository; it first shipped in r2."
         );
+    }
 
-        let mut uncarried = claimed(ClaimState::Absent);
-        uncarried.truth.deploys[1].claims[0].carriers.clear();
-        uncarried = uncarried.contained("A-1", &[false, false, false]);
-        let (f, _) = uncarried.run(1, check);
-        assert_eq!(
-            f[0].message,
-            "A-1 is claimed, but no commit in the history carries it, so b000000 does not contain it; no later record's commit contains it."
-        );
-        assert_eq!((f[0].evidence.first_shipped_in.as_ref(), f[0].evidence.commits.len()), (None, 0));
+    /// r1 claims A-1, which no commit of the history carries.
+    fn uncarried() -> Case {
+        let mut case = claimed(ClaimState::Absent);
+        case.truth.deploys[1].claims[0].carriers.clear();
+        case.contained("A-1", &[false, false, false])
+    }
+
+    #[test]
+    fn claim_no_commit_carries_is_an_unverified_claim_not_proof() {
+        let (f, _) = uncarried().run(1, check);
+        let message = "A-1 is claimed, but no commit in the history names it, so whether b000000 contains it is unknown: name it in the commit message, or claim the commit SHA.";
+        assert_eq!(f, vec![about_a1(Kind::UnverifiedClaim, Severity::Warning, message, at_commit("b"))]);
+        let mut strict = uncarried();
+        strict.options.unverified_error = true;
+        assert_eq!(strict.run(1, check).0[0].severity, Severity::Error);
+        // A pull-request number says how to get the evidence.
+        let mut pr = uncarried();
+        pr.history.records[1].changes = Some(strings(&["#42"]));
+        pr.truth.deploys[1].claims[0].change = "#42".into();
+        let (f, _) = pr.run(1, check);
+        assert!(f[0].message.contains("git fetch origin '+refs/pull/*/head:refs/pull/*/head'"), "{}", f[0].message);
     }
 
     #[test]
@@ -198,8 +229,8 @@ mod tests {
         let message = "A-1 is claimed for web, but its commits only touch auth and billing.";
         assert_eq!(f, vec![about_a1(Kind::ClaimedOutsideComponent, Severity::Warning, message, evidence)]);
 
-        let (f, _) = touching(&[]).run(1, check);
-        assert_eq!(f[0].message, "A-1 is claimed for web, but its commits only touch no component.");
+        // Commits that touch no component (CI, docs) are no evidence of a wrong component.
+        assert_eq!(touching(&[]).run(1, check).0, vec![]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub enum Kind {
     ComponentNotChanged,
     /// Claimed, already live earlier.
     ShippedEarlier,
+    /// Claimed, and no commit anywhere carries it: no evidence either way.
+    UnverifiedClaim,
     /// Claimed change touches none of the record's components.
     ClaimedOutsideComponent,
     /// Deployed before the commit existed.
@@ -62,12 +64,13 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the table's order.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::ClaimedNotShipped,
         Kind::ShippedNotClaimed,
         Kind::ComponentNotClaimed,
         Kind::ComponentNotChanged,
         Kind::ShippedEarlier,
+        Kind::UnverifiedClaim,
         Kind::ClaimedOutsideComponent,
         Kind::DateMismatch,
         Kind::VersionMismatch,
@@ -85,6 +88,7 @@ impl Kind {
             Kind::ComponentNotClaimed => "component-not-claimed",
             Kind::ComponentNotChanged => "component-not-changed",
             Kind::ShippedEarlier => "shipped-earlier",
+            Kind::UnverifiedClaim => "unverified-claim",
             Kind::ClaimedOutsideComponent => "claimed-outside-component",
             Kind::DateMismatch => "date-mismatch",
             Kind::VersionMismatch => "version-mismatch",

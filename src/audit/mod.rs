@@ -29,6 +29,15 @@ pub use finding::{Evidence, Finding, Kind, Severity, Skipped, Summary};
 pub struct Options {
     /// `changes.require`: report added commits without a change ID.
     pub require_change: bool,
+    /// `changes.unverified = "error"`: an unverified claim is an error.
+    pub unverified_error: bool,
+}
+
+impl Options {
+    /// The options a configuration sets.
+    pub fn from_config(config: &crate::config::Config) -> Options {
+        Options { require_change: config.require_change, unverified_error: config.unverified_error }
+    }
 }
 
 /// Audits a history against its truth. Findings come in history order,

@@ -46,7 +46,7 @@ impl Window<'_> {
 /// Audits histories and builds the report. The record-by-component matrix
 /// is only built when asked (for the HTML page).
 pub fn report(session: &Session, histories: &[History], window: Window<'_>, with_matrix: bool) -> Result<Report> {
-    let opts = audit::Options { require_change: session.config.require_change };
+    let opts = audit::Options::from_config(&session.config);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         repository: session.repository_name(),

@@ -49,8 +49,7 @@ pub fn report(session: &Session, req: &Request<'_>) -> Result<Report> {
             );
         }
     }
-    let (findings, skipped) =
-        audit::audit_one(&history, &truth, n - 1, &audit::Options { require_change: session.config.require_change });
+    let (findings, skipped) = audit::audit_one(&history, &truth, n - 1, &audit::Options::from_config(&session.config));
     let lines = Report::lines(&history, &truth);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,

@@ -133,7 +133,7 @@ pub fn report(session: &Session, sel: &Selection, component: Option<&str>) -> Re
             bail!("--component {c}: no such component (known: {})", truth.components.join(", "));
         }
     }
-    let opts = audit::Options { require_change: session.config.require_change };
+    let opts = audit::Options::from_config(&session.config);
     let (findings, _) = audit::audit(history, &truth, &opts);
     let lines = Report::lines(history, &truth);
     let record = &history.records[k];

@@ -192,6 +192,7 @@ fn every_kind_has_its_design_name() {
             "component-not-claimed",
             "component-not-changed",
             "shipped-earlier",
+            "unverified-claim",
             "claimed-outside-component",
             "date-mismatch",
             "version-mismatch",

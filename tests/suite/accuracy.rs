@@ -1,0 +1,62 @@
+//! Accuracy on real repositories: an error is a proven disagreement, and
+//! what shipcheck cannot prove either way is said as such.
+
+use serde_json::json;
+
+use crate::common::{audit_json, brief, fixture, triples};
+
+#[test]
+fn a_claim_no_commit_names_is_an_unverified_claim_with_the_way_to_verify_it() {
+    let f = fixture("incident");
+    let a = json!({"id": "a", "commit": f.sha("web-12"), "deployed_at": "2023-03-14T09:00:00Z", "changes": ["WEB-12"], "components": ["web"]});
+    // #4063 shipped by a rebase merge that left no "(#4063)" in any message.
+    let b = json!({"id": "b", "commit": f.sha("bill-31"), "deployed_at": "2023-03-28T09:00:00Z",
+                   "changes": ["BILL-31", "AUTH-77", "#4063"], "components": ["billing", "auth"]});
+    let log = f.write_records("log.jsonl", &[a, b]);
+    let (r, findings) = audit_json(&f, &[&log], &[]);
+    r.expect(0);
+    assert_eq!(brief(&findings), triples(&[("b", "unverified-claim", "#4063")]), "{}", r.stdout);
+    let u = &findings[0];
+    assert_eq!(u["severity"], "warning");
+    assert_eq!(u["evidence"]["commit"], f.sha("bill-31"));
+    let message = u["message"].as_str().unwrap();
+    assert!(message.starts_with("#4063 is claimed, but no commit in the history names it"), "{message}");
+    assert!(message.contains("refs/pull/*/head"), "{message}");
+    // A team that wants such claims to fail the gate says so.
+    let strict = f.write(
+        "strict.toml",
+        &format!(
+            "{}\n[changes]\nunverified = \"error\"\n",
+            std::fs::read_to_string(f.repo().join("shipcheck.toml")).unwrap()
+        ),
+    );
+    let (r, findings) = audit_json(&f, &[&log], &["--config", strict.to_str().unwrap()]);
+    r.expect(1);
+    assert_eq!(findings[0]["severity"], "error");
+}
+
+#[test]
+fn a_bare_date_in_a_deploy_log_means_the_whole_day() {
+    let f = fixture("incident");
+    // bill-31 was committed on 2023-03-22 at 14:30 UTC: deployed that day is fine.
+    let a = json!({"id": "a", "commit": f.sha("web-12"), "deployed_at": "2023-03-14", "changes": ["WEB-12"], "components": ["web"]});
+    let b = json!({"id": "b", "commit": f.sha("bill-31"), "deployed_at": "2023-03-22",
+                   "changes": ["BILL-31", "AUTH-77"], "components": ["billing", "auth"]});
+    let log = f.write_records("log.jsonl", &[a.clone(), b]);
+    let (r, findings) = audit_json(&f, &[&log], &[]);
+    r.expect(0);
+    assert!(findings.is_empty(), "{}", r.stdout);
+    let early = json!({"id": "b", "commit": f.sha("bill-31"), "deployed_at": "2023-03-21",
+                       "changes": ["BILL-31", "AUTH-77"], "components": ["billing", "auth"]});
+    let log = f.write_records("early.jsonl", &[a, early]);
+    let (r, findings) = audit_json(&f, &[&log], &[]);
+    r.expect(1);
+    assert_eq!(brief(&findings), triples(&[("b", "date-mismatch", "")]));
+    assert_eq!(
+        findings[0]["message"],
+        format!(
+            "the record says it was deployed on 2023-03-21, before its commit {} was made (2023-03-22 14:30 UTC).",
+            &f.sha("bill-31")[..7]
+        )
+    );
+}
