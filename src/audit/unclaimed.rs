@@ -64,7 +64,12 @@ fn claimed_in(cx: &RecordContext<'_>, s: &Shipped, claimants: &[usize]) -> Vec<S
 fn claimed_elsewhere(cx: &RecordContext<'_>, claimants: &[usize]) -> bool {
     claimants.iter().any(|&j| {
         let r = &cx.history.records[j];
-        j != cx.k && (!cx.record.source.release_history || same_line(cx.truth, j, cx.k)) && !prerelease_of(cx.record, r)
+        // A record whose commit or release cannot be resolved proves nothing.
+        let resolved = cx.truth.deploys.get(j).is_some_and(|d| d.commit().is_some());
+        resolved
+            && j != cx.k
+            && (!cx.record.source.release_history || same_line(cx.truth, j, cx.k))
+            && !prerelease_of(cx.record, r)
     })
 }
 

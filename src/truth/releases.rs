@@ -70,6 +70,11 @@ impl Reader<'_> {
             self.advance(k, n);
             let res = &input.resolutions[k];
             let Some(checked) = res.checked else {
+                // A release that cannot be resolved contains nothing, and so
+                // proves nothing about any other release.
+                for t in changes.values_mut() {
+                    t.contained.set(k, None);
+                }
                 deploys.push(Self::unresolved_deploy(res));
                 continue;
             };

@@ -60,3 +60,68 @@ fn a_bare_date_in_a_deploy_log_means_the_whole_day() {
         )
     );
 }
+
+/// 1.0.0 and 1.2.0 are tagged; 1.1.0 never was, and its section claims #2,
+/// which 1.2.0 (whose section forgot it) ships.
+const UNTAGGED: &str = r##"
+description = "A changelog whose middle release has no tag"
+config = '''
+[components.core]
+paths = ["src/"]
+
+[[records]]
+source = "changelog:CHANGELOG.md"
+components = ["core"]
+'''
+
+[[commit]]
+id = "init"
+message = "Start (#1)"
+date = "2024-01-01T09:00:00Z"
+[commit.files]
+"src/a.rs" = "a\n"
+
+[[commit]]
+id = "two"
+message = "Add b (#2)"
+date = "2024-01-05T09:00:00Z"
+[commit.files]
+"src/b.rs" = "b\n"
+
+[[commit]]
+id = "three"
+message = "Add c (#3)"
+date = "2024-01-06T09:00:00Z"
+[commit.files]
+"src/c.rs" = "c\n"
+"CHANGELOG.md" = '''
+# Changelog
+
+## 1.2.0 - 2024-01-06
+- Add c (#3)
+
+## 1.1.0 - 2024-01-05
+- Add b (#2)
+
+## 1.0.0 - 2024-01-01
+- Start (#1)
+'''
+
+[[tag]]
+name = "v1.0.0"
+target = "init"
+
+[[tag]]
+name = "v1.2.0"
+target = "three"
+"##;
+
+#[test]
+fn a_release_that_cannot_be_resolved_proves_nothing_about_the_others() {
+    let f = crate::common::scenario("untagged", UNTAGGED);
+    let (r, findings) = audit_json(&f, &[], &["--fail-on", "never"]);
+    r.expect(0);
+    // 1.1.0 is reported once; 1.2.0 is not told that 1.1.0 "did not contain" #2.
+    assert_eq!(brief(&findings), triples(&[("v1.1.0", "unknown-ref", "")]), "{}", r.stdout);
+    assert_eq!(r.json()["summary"]["skipped"]["unclaimed_in_partial_sources"], 1);
+}
