@@ -48,6 +48,16 @@ pub struct Section {
     pub mentions: Vec<String>,
     /// An `Unreleased` section (its version is empty).
     pub unreleased: bool,
+    /// A release withdrawn after it was published: `[YANKED]` in its header,
+    /// or a body that opens with "Yanked" or "(yanked)".
+    pub yanked: bool,
+}
+
+/// Whether a section is marked yanked, by its header or its body's first line.
+fn yanked(title: &str, body: &[&str]) -> bool {
+    let first = body.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("");
+    let lower = first.to_ascii_lowercase();
+    title.to_ascii_lowercase().contains("yanked") || lower.starts_with("yanked") || lower.starts_with("(yanked")
 }
 
 /// Why a changelog could not be read: the line and what is wrong.
@@ -413,7 +423,17 @@ pub fn parse(text: &str, patterns: &ChangePatterns) -> Result<Vec<Section>, Pars
                 });
             }
         }
-        out.push(Section { version, title: h.text.clone(), line: h.line + 1, date, claims, mentions, unreleased });
+        let yanked = !unreleased && yanked(&h.text, lines.get(h.body_from..end).unwrap_or_default());
+        out.push(Section {
+            version,
+            title: h.text.clone(),
+            line: h.line + 1,
+            date,
+            claims,
+            mentions,
+            unreleased,
+            yanked,
+        });
     }
     Ok(out)
 }

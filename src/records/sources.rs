@@ -209,6 +209,11 @@ pub fn from_changelog(
     let mut out = Vec::new();
     let mut unreleased = 0;
     for s in sections {
+        // A yanked release is no release: what it carried first ships with
+        // the next one.
+        if s.yanked {
+            continue;
+        }
         if s.unreleased {
             unreleased += 1;
             continue;

@@ -125,3 +125,77 @@ fn a_release_that_cannot_be_resolved_proves_nothing_about_the_others() {
     assert_eq!(brief(&findings), triples(&[("v1.1.0", "unknown-ref", "")]), "{}", r.stdout);
     assert_eq!(r.json()["summary"]["skipped"]["unclaimed_in_partial_sources"], 1);
 }
+
+/// 1.1.0 was published and yanked; 1.1.1 lists its change again with its own.
+const YANKED: &str = r##"
+description = "A changelog with a yanked release"
+config = '''
+[components.core]
+paths = ["src/"]
+
+[[records]]
+source = "changelog:CHANGELOG.md"
+components = ["core"]
+'''
+
+[[commit]]
+id = "init"
+message = "Start (#1)"
+date = "2024-01-01T09:00:00Z"
+[commit.files]
+"src/a.rs" = "a\n"
+
+[[commit]]
+id = "two"
+message = "Add b (#2)"
+date = "2024-01-05T09:00:00Z"
+[commit.files]
+"src/b.rs" = "b\n"
+
+[[commit]]
+id = "three"
+message = "Fix b (#3)"
+date = "2024-01-06T09:00:00Z"
+[commit.files]
+"src/b.rs" = "b fixed\n"
+"CHANGELOG.md" = '''
+# Changelog
+
+# 1.1.1 (January 6th, 2024)
+- Add b (#2)
+- Fix b (#3)
+
+# 1.1.0 (January 5th, 2024)
+
+Yanked. Please use 1.1.1 instead.
+
+- Add b (#2)
+
+# 1.0.0 (January 1st, 2024)
+- Start (#1)
+'''
+
+[[tag]]
+name = "v1.0.0"
+target = "init"
+
+[[tag]]
+name = "v1.1.0"
+target = "two"
+
+[[tag]]
+name = "v1.1.1"
+target = "three"
+"##;
+
+#[test]
+fn a_yanked_release_is_no_release_and_the_next_one_ships_its_changes() {
+    let f = crate::common::scenario("yanked", YANKED);
+    let (r, findings) = audit_json(&f, &[], &["--fail-on", "warning"]);
+    r.expect(0);
+    assert!(findings.is_empty(), "{}", r.stdout);
+    let v = r.json();
+    let ids: Vec<&str> = v["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["v1.0.0", "v1.1.1"]);
+    assert_eq!(v["records"][1]["previous"], "v1.0.0");
+}
