@@ -657,6 +657,25 @@ fn is_mention(before: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn references_into_another_repository_claim_nothing() {
+        let text = "## 1.0.0\n- Fix x (tokio-rs/mio#609, #12)\n- See rust-lang/rust#1234 ([#13])\n";
+        let s = parse(text, &ChangePatterns::defaults()).unwrap();
+        assert_eq!(s[0].claims, vec!["#12".to_string(), "#13".to_string()]);
+    }
+
+    #[test]
+    fn yanked_sections_are_marked() {
+        let text = "# 1.1.0 (May 1st, 2024)\n\nYanked. Use 1.1.1.\n- a (#1)\n\n# 1.0.1 (May 1st, 2024)\n(yanked)\n\n# 0.9.0\n- yanked the flag (#2)\n";
+        let s = parse(text, &ChangePatterns::defaults()).unwrap();
+        let yanked: Vec<(&str, bool)> = s.iter().map(|s| (s.version.as_str(), s.yanked)).collect();
+        assert_eq!(yanked, [("1.1.0", true), ("1.0.1", true), ("0.9.0", false)]);
+        // Keep a Changelog's convention.
+        let text = "## [1.0.0] - 2024-01-01 [YANKED]\n- b\n\n## [0.9.0] - 2023-12-01\n- c\n";
+        let s = parse(text, &ChangePatterns::defaults()).unwrap();
+        assert_eq!((s[0].yanked, s[1].yanked), (true, false));
+    }
+
     fn p(text: &str) -> Vec<Section> {
         parse(text, &ChangePatterns::defaults()).unwrap()
     }
