@@ -61,6 +61,12 @@ impl Version {
         self.is_prerelease() && !release.is_prerelease() && self.core == release.core
     }
 
+    /// Whether two versions name the same release (`v1.2.0` and `1.2.0`,
+    /// build metadata aside).
+    pub fn same_release(&self, other: &Version) -> bool {
+        self.core == other.core && self.pre == other.pre
+    }
+
     /// Whether two version texts name the same version as a person writes
     /// them (`v2.4.0` = `2.4.0`), for a claimed version against a version file.
     pub fn same_text(a: &str, b: &str) -> bool {

@@ -56,6 +56,8 @@ pub enum Kind {
     UnknownRef,
     /// Tag and commit disagree.
     RefMismatch,
+    /// A release tag that the release history does not record.
+    ReleaseNotRecorded,
     /// Deploy removed commits.
     RolledBack,
     /// Added commit without a change ID.
@@ -64,7 +66,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the table's order.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::ClaimedNotShipped,
         Kind::ShippedNotClaimed,
         Kind::ComponentNotClaimed,
@@ -76,6 +78,7 @@ impl Kind {
         Kind::VersionMismatch,
         Kind::UnknownRef,
         Kind::RefMismatch,
+        Kind::ReleaseNotRecorded,
         Kind::RolledBack,
         Kind::CommitWithoutChange,
     ];
@@ -94,6 +97,7 @@ impl Kind {
             Kind::VersionMismatch => "version-mismatch",
             Kind::UnknownRef => "unknown-ref",
             Kind::RefMismatch => "ref-mismatch",
+            Kind::ReleaseNotRecorded => "release-not-recorded",
             Kind::RolledBack => "rolled-back",
             Kind::CommitWithoutChange => "commit-without-change",
         }

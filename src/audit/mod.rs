@@ -112,6 +112,11 @@ impl<'a> Shared<'a> {
         let (Some(record), Some(deploy)) = (self.history.records.get(k), self.truth.deploys.get(k)) else {
             return;
         };
+        // A tag the source leaves out makes no claims to check: one finding.
+        if record.source.unrecorded {
+            out.findings.extend(refs::unrecorded(record, deploy));
+            return;
+        }
         if record.changes.is_none() {
             out.skipped.records_without_changes += 1;
         }

@@ -19,6 +19,19 @@ pub(super) fn target<'d>(record: &Record, deploy: &'d Deploy, out: &mut Out) -> 
     }
 }
 
+/// A release tag that its release history (a changelog) has no section
+/// for: the record is missing a release, reported once per tag.
+pub(super) fn unrecorded(record: &Record, deploy: &Deploy) -> Option<Finding> {
+    let commit = deploy.commit()?;
+    let version = record.source.version.as_deref().unwrap_or("?");
+    let message = format!(
+        "tag {} names release {version}, but {} has no section for it: what it shipped is recorded nowhere.",
+        record.id, record.origin.file
+    );
+    let evidence = Evidence { commit: Some(commit.sha.clone()), ..Evidence::default() };
+    Some(Finding::new(record, Kind::ReleaseNotRecorded, Severity::Warning, message, evidence))
+}
+
 /// Problems with refs that still left a commit to check.
 pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
     for p in &cx.deploy.ref_problems {
@@ -73,6 +86,22 @@ mod tests {
                 Evidence::default()
             )]
         );
+    }
+
+    #[test]
+    fn a_tag_the_changelog_leaves_out_is_release_not_recorded_and_nothing_else() {
+        let mut case = released(vec![]);
+        let r = &mut case.history.records[0];
+        (r.id, r.origin.file) = ("v1.0.1".into(), "CHANGELOG.md".into());
+        (r.source.unrecorded, r.source.release_history, r.source.version) = (true, true, Some("1.0.1".into()));
+        let (f, skipped) = case.audit(0);
+        let message = "tag v1.0.1 names release 1.0.1, but CHANGELOG.md has no section for it: what it shipped is recorded nowhere.";
+        let mut want = expect(Kind::ReleaseNotRecorded, Severity::Warning, "v1.0.1", message, at_commit("a"));
+        want.location.file = "CHANGELOG.md".into();
+        assert_eq!(f, vec![want]);
+        assert_eq!(skipped.records_without_changes, 0, "an unrecorded release is not a record without claims");
+        // A recorded release is not.
+        assert_eq!(released(vec![]).audit(0).0, vec![]);
     }
 
     #[test]

@@ -110,6 +110,9 @@ pub struct SourceFacts {
     pub mentions: Vec<String>,
     /// The date is a day, not a time (a changelog header).
     pub date_only: bool,
+    /// A tag named like the source's releases that the source does not
+    /// record (no changelog section): a release all the same, with no claims.
+    pub unrecorded: bool,
 }
 
 impl Record {

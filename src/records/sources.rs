@@ -150,9 +150,67 @@ fn load_changelog(
     let text = crate::text::utf8(&bytes, &display, "changelog")?;
     let sections =
         changelog::parse(text, patterns).map_err(|e| anyhow::anyhow!("{display}:{}: {}", e.line, e.message))?;
-    let (recs, _unreleased) =
-        from_changelog(&sections, &display, Some(repo_file), source, &|name| repo.tag_exists(name));
+    let (mut recs, _unreleased) =
+        from_changelog(&sections, &display, Some(repo_file.clone()), source, &|name| repo.tag_exists(name));
+    let tags = repo.tags_matching("*")?;
+    recs.extend(unrecorded_tags(&sections, &tags, &display, Some(repo_file), source));
     Ok(recs)
+}
+
+/// Releases the changelog leaves out: tags named by one of the source's
+/// templates (`v{version}`) whose version has no section (yanked and
+/// unreleased sections count as sections), no older than the changelog's
+/// oldest section (a changelog may start after the project did). Each is a
+/// record with no claims, so that what it shipped is not counted against the
+/// next release, and the audit reports it once.
+fn unrecorded_tags(
+    sections: &[changelog::Section],
+    tags: &[TagInfo],
+    display: &str,
+    repo_file: Option<String>,
+    source: &SourceConfig,
+) -> Vec<Record> {
+    let known: Vec<Version> = sections.iter().filter_map(|s| Version::parse(&s.version)).collect();
+    let Some(oldest) = known.iter().min().cloned() else {
+        return Vec::new();
+    };
+    let templates = source.release_templates();
+    let version_in = |tag: &str| -> Option<String> {
+        templates.iter().find_map(|t| {
+            let (prefix, suffix) = t.split_once("{version}")?;
+            let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            let parsed = Version::parse(v).filter(|_| v.starts_with(|c: char| c.is_ascii_digit()))?;
+            (parsed >= oldest).then(|| v.to_string())
+        })
+    };
+    let mut out = Vec::new();
+    for t in tags {
+        let Some(v) = version_in(&t.name) else { continue };
+        if known.iter().any(|k| Version::parse(&v).is_some_and(|p| p.same_release(k))) {
+            continue;
+        }
+        out.push(Record {
+            id: t.name.clone(),
+            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
+            release: Some(t.name.clone()),
+            commit: None,
+            deployed_at: t.time,
+            components: None,
+            changes: None,
+            kind: RecordKind::Deploy,
+            origin: Origin { file: display.to_string(), line: 0 },
+            complete: source.complete.unwrap_or(false),
+            about: source.components.clone(),
+            source: SourceFacts {
+                release_history: true,
+                version: Some(v),
+                file: repo_file.clone(),
+                unrecorded: true,
+                ..SourceFacts::default()
+            },
+        });
+    }
+    out
 }
 
 /// Reads one record source (a file or a folder). `display` is how errors name it.
@@ -237,6 +295,7 @@ pub fn from_changelog(
                 file: repo_file.clone(),
                 mentions: s.mentions.clone(),
                 date_only: true,
+                unrecorded: false,
             },
         });
     }

@@ -199,3 +199,83 @@ fn a_yanked_release_is_no_release_and_the_next_one_ships_its_changes() {
     assert_eq!(ids, ["v1.0.0", "v1.1.1"]);
     assert_eq!(v["records"][1]["previous"], "v1.0.0");
 }
+
+/// v1.0.1 was tagged and released, but the changelog has no section for it.
+const UNRECORDED: &str = r##"
+description = "A tag the changelog leaves out"
+config = '''
+[components.core]
+paths = ["src/"]
+
+[[records]]
+source = "changelog:CHANGELOG.md"
+components = ["core"]
+'''
+
+[[commit]]
+id = "init"
+message = "Start (#1)"
+date = "2024-01-01T09:00:00Z"
+[commit.files]
+"src/a.rs" = "a\n"
+
+[[commit]]
+id = "two"
+message = "Fix a (#2)"
+date = "2024-01-03T09:00:00Z"
+[commit.files]
+"src/a.rs" = "a fixed\n"
+
+[[commit]]
+id = "three"
+message = "Add c (#3)"
+date = "2024-01-06T09:00:00Z"
+[commit.files]
+"src/c.rs" = "c\n"
+"CHANGELOG.md" = '''
+# Changelog
+
+## 1.1.0 - 2024-01-06
+- Add c (#3)
+
+## 1.0.0 - 2024-01-01
+- Start (#1)
+'''
+
+[[tag]]
+name = "v0.9.0"
+target = "init"
+
+[[tag]]
+name = "v1.0.0"
+target = "init"
+
+[[tag]]
+name = "v1.0.1"
+target = "two"
+
+[[tag]]
+name = "v1.1.0"
+target = "three"
+
+[[tag]]
+name = "other-2.0.0"
+target = "three"
+"##;
+
+#[test]
+fn a_tag_the_changelog_leaves_out_is_reported_once_and_owns_what_it_shipped() {
+    let f = crate::common::scenario("unrecorded", UNRECORDED);
+    let (r, findings) = audit_json(&f, &[], &["--fail-on", "never"]);
+    r.expect(0);
+    // v0.9.0 is older than the changelog's first section; other-2.0.0 is
+    // not named like its releases. v1.1.0 is not told it shipped #2 unclaimed.
+    assert_eq!(brief(&findings), triples(&[("v1.0.1", "release-not-recorded", "")]), "{}", r.stdout);
+    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(findings[0]["evidence"]["commit"], f.sha("two"));
+    let v = r.json();
+    let ids: Vec<&str> = v["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["v1.0.0", "v1.0.1", "v1.1.0"]);
+    assert_eq!(v["records"][2]["previous"], "v1.0.1");
+    assert_eq!(v["summary"]["skipped"]["unclaimed_in_partial_sources"], 0);
+}

@@ -198,6 +198,7 @@ fn every_kind_has_its_design_name() {
             "version-mismatch",
             "unknown-ref",
             "ref-mismatch",
+            "release-not-recorded",
             "rolled-back",
             "commit-without-change",
         ]
