@@ -14,6 +14,7 @@ pub mod config_check;
 #[doc(hidden)]
 pub mod fixture;
 pub mod git;
+pub mod input;
 pub mod pipeline;
 pub mod records;
 pub mod report;

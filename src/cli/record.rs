@@ -104,7 +104,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     let kind = args.kind.map(RecordKind::from);
     let sha = match ctx.repo.resolve_commit(&args.commit) {
         Resolved::Commit { oid, .. } => oid.to_string(),
-        Resolved::Missing(why) => bail!("--commit {}: {why}", args.commit),
+        Resolved::Missing(why) | Resolved::Ambiguous(why) => bail!("--commit {}: {why}", args.commit),
     };
     let release = match args.release.as_deref().map(str::trim) {
         Some("") => bail!("--release is empty"),
@@ -117,6 +117,7 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
                 short_sha(&sha)
             ),
             Resolved::Missing(why) => bail!("--release {rel}: {why}; tag the release before recording it"),
+            Resolved::Ambiguous(why) => bail!("--release {rel}: {why}"),
         },
         None => None,
     };

@@ -401,7 +401,10 @@ fn odd_file_names_count_for_their_component_and_are_escaped() {
         }
     }
     // Default components: one per top-level folder, and "my app" is one.
-    let r = raw.run(&["--config", "/dev/null", "--format", "json", "show", "b", "--records", s(&log)]);
+    // (An empty configuration file: /dev/null is a device, which shipcheck
+    // refuses to read.)
+    let empty = raw.write("empty.toml", "");
+    let r = raw.run(&["--config", s(&empty), "--format", "json", "show", "b", "--records", s(&log)]);
     r.expect(0);
     assert!(r.stdout.contains("my app"), "{}", r.stdout);
 }
