@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use git2::{ErrorCode, ObjectType, Sort, TreeWalkMode, TreeWalkResult};
 
 use super::objects::FETCH_EVERY_OBJECT;
@@ -46,13 +46,11 @@ impl Repo {
     /// Reads HEAD's layout and up to `max_messages` commit messages (newest
     /// first, by commit time). Never looks at the work tree.
     pub fn layout(&self, max_messages: usize) -> Result<Layout> {
-        let head = self
-            .git
-            .head()
-            .and_then(|h| h.peel_to_commit())
-            .map_err(|_| anyhow!("the repository at {} has no commit at HEAD yet", self.path().display()))?;
-        let head_id = head.id();
-        let tree = self.tree_of(head.tree_id(), &|| format!("the tree of HEAD (commit {head_id})"))?;
+        let Some(root) = self.head_root()? else {
+            bail!("the repository at {} has no commit at HEAD yet", self.path().display())
+        };
+        let head_id = root.commit;
+        let tree = self.tree_of(root.tree, &|| format!("the tree of HEAD (commit {head_id})"))?;
         let mut files = Vec::new();
         let mut wanted = Vec::new();
         let walked = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
@@ -97,7 +95,7 @@ impl Repo {
 
         let mut walk = self.git.revwalk()?;
         walk.set_sorting(Sort::TIME)?;
-        walk.push(head.id())?;
+        walk.push(head_id)?;
         let mut messages = Vec::new();
         for oid in walk.take(max_messages) {
             let oid =
@@ -105,6 +103,6 @@ impl Repo {
             let commit = self.commit_of(oid, &|| format!("commit {oid}, in the history of HEAD"))?;
             messages.push(String::from_utf8_lossy(commit.message_raw_bytes()).into_owned());
         }
-        Ok(Layout { head: head.id().to_string(), files, manifests, tags, messages })
+        Ok(Layout { head: head_id.to_string(), files, manifests, tags, messages })
     }
 }

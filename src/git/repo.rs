@@ -193,7 +193,7 @@ impl Repo {
     }
 
     /// HEAD's commit and tree, or `None` when HEAD is unborn (or names no commit).
-    fn head_root(&self) -> Result<Option<Root>> {
+    pub(super) fn head_root(&self) -> Result<Option<Root>> {
         let Ok(head) = self.git.head() else { return Ok(None) };
         let Some(target) = head.resolve().ok().and_then(|r| r.target()) else { return Ok(None) };
         let commit = self.commit_of(target, &|| format!("HEAD (commit {target})"))?;
