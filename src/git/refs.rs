@@ -131,7 +131,7 @@ impl Repo {
             }
             if name.len() < 40 {
                 if let Some(why) = self.hex_ambiguity(name) {
-                    return Resolved::Ambiguous(format!("commit {spec}: {why}"));
+                    return Resolved::Ambiguous(format!("commit {spec} is ambiguous: {why}"));
                 }
             }
         }
@@ -176,7 +176,8 @@ impl Repo {
         }
     }
 
-    /// Why abbreviated hex `name` is ambiguous, if it is: it starts the id
+    /// Why abbreviated hex `name` is ambiguous, if it is (a clause to
+    /// follow "NAME is ambiguous: "): it starts the id
     /// of an object (or several) and is also the short name of a ref
     /// (`refs/tags/NAME`, `refs/heads/NAME`, ...) that means another commit.
     fn hex_ambiguity(&self, name: &str) -> Option<String> {
@@ -188,7 +189,7 @@ impl Repo {
             Ok(o) => o,
             Err(e) if e.code() == ErrorCode::Ambiguous => {
                 return Some(format!(
-                    "{name} is ambiguous: several objects start with it, and it is also the name of {refname} \
+                    "several objects start with {name}, and it is also the name of {refname} \
                      (pointing to {target}); write the full SHA, or the ref's full name ({refname})"
                 ))
             }
@@ -200,7 +201,7 @@ impl Repo {
         }
         let kind = object.kind().map_or("object".to_string(), |k| k.to_string());
         Some(format!(
-            "{name} is ambiguous: it is the start of {kind} {} and also the name of {refname} (pointing to {target}), \
+            "{name} is the start of {kind} {} and also the name of {refname} (pointing to {target}), \
              and git warns \"refname '{name}' is ambiguous\" and takes the ref, so shipcheck cannot tell which the \
              record means. Write the full SHA, or the ref's full name ({refname})",
             object.id()
@@ -214,7 +215,7 @@ impl Repo {
     pub fn lookup_sha(&self, sha: &str) -> Result<Option<Oid>> {
         if sha.len() < 40 {
             if let Some(why) = self.hex_ambiguity(sha) {
-                bail!("{why}");
+                bail!("{sha} is ambiguous: {why}");
             }
         }
         self.commit_by_id(sha)

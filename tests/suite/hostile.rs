@@ -7,7 +7,10 @@
 //! and shallow clones for `audit` (cli.rs) and `gate` (gate.rs), duplicate
 //! record ids, unknown components, records naming neither a commit nor a
 //! release and ambiguous `commit` prefixes (records_input.rs), and a log
-//! whose last line was cut short for `record --append` (respond.rs).
+//! whose last line was cut short for `record --append` (respond.rs);
+//! partial clones, missing objects, refs named like SHAs, replacement refs,
+//! damaged objects in other object stores, devices and oversized inputs,
+//! and tag patterns on long names (fail_closed.rs).
 
 use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
