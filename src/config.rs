@@ -364,14 +364,19 @@ impl Config {
     pub fn load(explicit: Option<&Path>, root: Option<&Path>, head_file: Option<String>) -> Result<Config> {
         if let Some(p) = explicit {
             let text =
-                std::fs::read_to_string(p).with_context(|| format!("cannot read configuration {}", p.display()))?;
+                crate::input::read_text(p, &format!("configuration {}", p.display()), crate::input::MAX_CONFIG_BYTES)?;
             return Config::parse(&p.display().to_string(), &text);
         }
         if let Some(root) = root {
             let p = root.join(FILE_NAME);
-            if p.is_file() {
-                let text = std::fs::read_to_string(&p)
-                    .with_context(|| format!("cannot read configuration {}", p.display()))?;
+            // Anything there is read (and refused unless a regular file):
+            // a configuration is never silently skipped.
+            if std::fs::symlink_metadata(&p).is_ok() {
+                let text = crate::input::read_text(
+                    &p,
+                    &format!("configuration {}", p.display()),
+                    crate::input::MAX_CONFIG_BYTES,
+                )?;
                 return Config::parse(&p.display().to_string(), &text);
             }
         }

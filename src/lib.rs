@@ -15,6 +15,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fixture;
 pub mod git;
+pub mod input;
 pub mod pipeline;
 pub mod records;
 pub mod report;

@@ -14,6 +14,7 @@ mod suite {
     mod bench;
     mod cli;
     mod errors;
+    mod fail_closed;
     mod findings;
     mod gate;
     mod hostile;

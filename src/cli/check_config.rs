@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use super::{emit, open_session, Format, Global};
 use crate::config::FILE_NAME;
 use crate::config_check::{check, MESSAGES};
+use crate::git::EntryKind;
 use crate::text::escape;
 
 /// Check the configuration against the repository at HEAD.
@@ -34,7 +35,27 @@ pub fn run(global: &Global, _args: Args) -> Result<u8> {
     };
     let shown = escape(&path.display().to_string()).into_owned();
     let layout = ctx.repo.layout(MESSAGES)?;
-    let checked = check(&ctx.config, &layout, &|p| ctx.repo.head_file(p));
+    // A version file is read as the audit reads it (a file or a link; a
+    // folder or a submodule holds none); one whose object cannot be read
+    // stops the check rather than read as missing.
+    let failed = std::cell::RefCell::new(None);
+    let read = |p: &str| -> Option<String> {
+        let read = || -> Result<Option<String>> {
+            let Some((root, entry)) = ctx.repo.head_entry(p)? else { return Ok(None) };
+            match entry.kind {
+                EntryKind::File | EntryKind::Link => Ok(Some(ctx.repo.blob_text(root, entry.id, p)?)),
+                EntryKind::Folder | EntryKind::Submodule => Ok(None),
+            }
+        };
+        read().unwrap_or_else(|e| {
+            failed.borrow_mut().get_or_insert(e);
+            None
+        })
+    };
+    let checked = check(&ctx.config, &layout, &read);
+    if let Some(e) = failed.into_inner() {
+        return Err(e);
+    }
     if global.format == Format::Json {
         let doc = serde_json::json!({
             "config": path.display().to_string(),

@@ -1,19 +1,93 @@
 //! The damaged-object check: libgit2 hangs on some damaged loose objects,
-//! so every object store is checked before libgit2 reads from it.
+//! so every object store is checked before libgit2 reads from it: the
+//! repository's own (the common folder of a linked worktree), each listed
+//! in `objects/info/alternates` (recursively) and each in
+//! `GIT_ALTERNATE_OBJECT_DIRECTORIES`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-/// Refuses a repository with a damaged loose object. libgit2 (1.9) loops
+/// Refuses a repository with a damaged loose object in any object store it
+/// uses ([`object_stores`]).
+pub(super) fn check_object_stores(git: &git2::Repository) -> Result<()> {
+    for store in object_stores(git.commondir())? {
+        check_loose_objects(&store)?;
+    }
+    Ok(())
+}
+
+/// Every object folder a repository whose common git folder is `common`
+/// reads from: its own `objects`, the alternates its `objects/info/alternates`
+/// lists (relative to the folder that lists them, each followed in turn),
+/// and those in `GIT_ALTERNATE_OBJECT_DIRECTORIES` (relative to the
+/// current folder, as git reads them). Each folder once, even when the
+/// lists loop. Checking more than libgit2 reads is harmless.
+fn object_stores(common: &Path) -> Result<Vec<PathBuf>> {
+    /// Stores are few; more than this is a hostile list, refused.
+    const MAX_STORES: usize = 1000;
+    let mut todo: Vec<PathBuf> = vec![common.join("objects")];
+    if let Some(env) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+        todo.extend(std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()));
+    }
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    while let Some(store) = todo.pop() {
+        let key = std::fs::canonicalize(&store).unwrap_or_else(|_| store.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        if seen.len() >= MAX_STORES {
+            bail!(
+                "the repository's alternates (objects/info/alternates) list more than {MAX_STORES} object stores; \
+                 shipcheck checks every store for damaged objects and refuses a list this long"
+            );
+        }
+        seen.push(key);
+        if let Ok(list) = std::fs::read_to_string(store.join("info").join("alternates")) {
+            for line in list.lines() {
+                let line = line.trim_end_matches('\r');
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let alt = PathBuf::from(unquote(line));
+                todo.push(if alt.is_absolute() { alt } else { store.join(alt) });
+            }
+        }
+        out.push(store);
+    }
+    Ok(out)
+}
+
+/// An alternates line as git reads it: a line starting with `"` is
+/// C-quoted.
+fn unquote(line: &str) -> String {
+    let Some(inner) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) else { return line.to_string() };
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Refuses an object store with a damaged loose object. libgit2 (1.9) loops
 /// forever inflating a truncated loose object (libgit2 issues #7342 and
 /// #7177), which would hang a CI gate; so every loose object file is
 /// inflated once here, before libgit2 reads any. Clones and fetched
 /// repositories keep their objects in packs, so this is usually a few
 /// files; packs are read by code that fails cleanly.
-pub(super) fn check_loose_objects(git_dir: &Path) -> Result<()> {
-    let objects = git_dir.join("objects");
-    let Ok(dirs) = std::fs::read_dir(&objects) else { return Ok(()) };
+fn check_loose_objects(objects: &Path) -> Result<()> {
+    let Ok(dirs) = std::fs::read_dir(objects) else { return Ok(()) };
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
     for dir in dirs.flatten() {
         let prefix = dir.file_name().to_string_lossy().into_owned();

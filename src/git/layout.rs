@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, Result};
-use git2::{ObjectType, Sort, TreeWalkMode, TreeWalkResult};
+use anyhow::{anyhow, bail, Result};
+use git2::{ErrorCode, ObjectType, Sort, TreeWalkMode, TreeWalkResult};
 
+use super::objects::FETCH_EVERY_OBJECT;
 use super::repo::Repo;
 
 /// File names whose text is read into [`Layout::manifests`]: they tell the
@@ -45,15 +46,14 @@ impl Repo {
     /// Reads HEAD's layout and up to `max_messages` commit messages (newest
     /// first, by commit time). Never looks at the work tree.
     pub fn layout(&self, max_messages: usize) -> Result<Layout> {
-        let head = self
-            .git
-            .head()
-            .and_then(|h| h.peel_to_commit())
-            .map_err(|_| anyhow!("the repository at {} has no commit at HEAD yet", self.path().display()))?;
-        let tree = head.tree()?;
+        let Some(root) = self.head_root()? else {
+            bail!("the repository at {} has no commit at HEAD yet", self.path().display())
+        };
+        let head_id = root.commit;
+        let tree = self.tree_of(root.tree, &|| format!("the tree of HEAD (commit {head_id})"))?;
         let mut files = Vec::new();
         let mut wanted = Vec::new();
-        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+        let walked = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(ObjectType::Tree) {
                 return TreeWalkResult::Ok;
             }
@@ -69,14 +69,24 @@ impl Repo {
             }
             files.push(path);
             TreeWalkResult::Ok
+        });
+        walked.map_err(|e| match e.code() {
+            ErrorCode::NotFound => anyhow!(
+                "cannot list the files of HEAD (commit {head_id}): {} (a folder is missing from the repository: a \
+                 partial clone, or an incomplete object store). {FETCH_EVERY_OBJECT}",
+                e.message()
+            ),
+            _ => anyhow!("cannot list the files of HEAD (commit {head_id}): {}", e.message()),
         })?;
         files.sort();
         let mut manifests = BTreeMap::new();
         for (path, id) in wanted {
-            let blob = self.git.find_blob(id)?;
-            if blob.size() <= MAX_MANIFEST_BYTES {
-                manifests.insert(path, String::from_utf8_lossy(blob.content()).into_owned());
+            let what = || format!("{path} at HEAD (commit {head_id})");
+            if self.blob_size(id, &what)? > MAX_MANIFEST_BYTES {
+                continue;
             }
+            let blob = self.blob_of(id, &what)?;
+            manifests.insert(path, String::from_utf8_lossy(blob.content()).into_owned());
         }
 
         let mut tags: Vec<String> =
@@ -85,12 +95,14 @@ impl Repo {
 
         let mut walk = self.git.revwalk()?;
         walk.set_sorting(Sort::TIME)?;
-        walk.push(head.id())?;
+        walk.push(head_id)?;
         let mut messages = Vec::new();
         for oid in walk.take(max_messages) {
-            let commit = self.git.find_commit(oid?)?;
+            let oid =
+                oid.map_err(|e| anyhow!("cannot walk the history of HEAD (commit {head_id}): {}", e.message()))?;
+            let commit = self.commit_of(oid, &|| format!("commit {oid}, in the history of HEAD"))?;
             messages.push(String::from_utf8_lossy(commit.message_raw_bytes()).into_owned());
         }
-        Ok(Layout { head: head.id().to_string(), files, manifests, tags, messages })
+        Ok(Layout { head: head_id.to_string(), files, manifests, tags, messages })
     }
 }

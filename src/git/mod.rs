@@ -10,12 +10,13 @@ mod notes;
 mod objects;
 mod refs;
 mod repo;
+mod wildmatch;
 
 /// An object id (a commit, tree or blob SHA).
 pub use git2::Oid;
 
 pub use layout::{Layout, MANIFESTS};
 pub use notes::{notes_ref, Note};
-pub use objects::RawCommit;
+pub use objects::{Entry, EntryKind, RawCommit, Root};
 pub use refs::{Resolved, TagInfo};
 pub use repo::Repo;

@@ -45,11 +45,19 @@ impl Repo {
         let mut out = Vec::new();
         for item in iter {
             let (blob, annotated) = item.with_context(|| format!("cannot read notes {full_ref}"))?;
-            let text = match self.git.find_blob(blob) {
-                Ok(b) => String::from_utf8(b.content().to_vec())
-                    .map_err(|_| anyhow!("notes:{full_ref}: the note on {annotated} is not valid UTF-8"))?,
-                Err(e) => bail!("notes:{full_ref}: the note on {annotated} cannot be read: {}", e.message()),
-            };
+            let what = || format!("notes:{full_ref}: the note on {annotated}");
+            let size = self.blob_size(blob, &what)? as u64;
+            if size > crate::input::MAX_LOG_BYTES {
+                bail!(
+                    "{}: the note is {}, more than the {} shipcheck reads",
+                    what(),
+                    crate::input::size(size),
+                    crate::input::size(crate::input::MAX_LOG_BYTES)
+                );
+            }
+            let b = self.blob_of(blob, &what)?;
+            let text = String::from_utf8(b.content().to_vec())
+                .map_err(|_| anyhow!("notes:{full_ref}: the note on {annotated} is not valid UTF-8"))?;
             let time = self.git.find_commit(annotated).map(|c| c.time().seconds()).unwrap_or(i64::MIN);
             out.push(Note { commit: annotated.to_string(), time, text });
         }

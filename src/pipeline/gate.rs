@@ -69,7 +69,7 @@ pub fn report(session: &Session, req: &Request<'_>) -> Result<Report> {
 /// to print (a pending record with nothing before it is a baseline).
 fn history_with_pending(session: &Session, req: &Request<'_>) -> Result<(History, Vec<String>)> {
     let name = req.pending.display().to_string();
-    let text = read_text(req.pending, "the pending record")?;
+    let text = read_text(req.pending, "the pending record", crate::input::MAX_PENDING_BYTES)?;
     let (raw, line) = records::parse_single(&name, &text)?;
     let source = SourceConfig {
         source: SourceSpec::Path(name.clone()),

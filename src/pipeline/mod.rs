@@ -13,7 +13,7 @@ pub mod trace;
 
 use std::path::Path;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 
 use crate::config::{Config, SourceConfig, FILE_NAME};
 use crate::error::{Kind, ResultExt};
@@ -39,7 +39,18 @@ impl Session {
     /// for a bare repository).
     pub fn open(start: &Path, config_file: Option<&Path>) -> Result<Session> {
         let repo = Repo::open(start).typed(Kind::Repository)?;
-        let head_file = if repo.workdir().is_none() { repo.head_file(FILE_NAME) } else { None };
+        let head_file = match repo.workdir() {
+            Some(_) => None,
+            None => repo
+                .head_file(FILE_NAME, crate::input::MAX_CONFIG_BYTES, &format!("configuration {FILE_NAME}"))
+                .typed(Kind::Configuration)?
+                .map(|bytes| {
+                    String::from_utf8(bytes)
+                        .map_err(|_| anyhow::anyhow!("HEAD:{FILE_NAME}: the configuration is not valid UTF-8"))
+                })
+                .transpose()
+                .typed(Kind::Configuration)?,
+        };
         let config = Config::load(config_file, repo.workdir(), head_file).typed(Kind::Configuration)?;
         Ok(Session { repo, config, progress: None })
     }
@@ -165,8 +176,8 @@ pub fn one_history<'h>(histories: &'h [History], why: &str) -> Result<&'h Histor
     }
 }
 
-/// Reads a file the user named, as UTF-8 text.
-pub fn read_text(path: &Path, what: &str) -> Result<String> {
-    let name = path.display().to_string();
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} {name}"))
+/// Reads a file the user named, as UTF-8 text: a regular file of at most
+/// `max` bytes (see `input.rs`).
+pub fn read_text(path: &Path, what: &str, max: u64) -> Result<String> {
+    crate::input::read_text(path, &format!("{what} {}", path.display()), max)
 }

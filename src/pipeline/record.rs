@@ -39,7 +39,7 @@ pub fn new_record(session: &Session, req: &Request<'_>) -> Result<Record> {
     let env = req.env.trim();
     let sha = match session.repo.resolve_commit(req.commit) {
         Resolved::Commit { oid, .. } => oid.to_string(),
-        Resolved::Missing(why) => bail!("--commit {}: {why}", req.commit),
+        Resolved::Missing(why) | Resolved::Ambiguous(why) => bail!("--commit {}: {why}", req.commit),
     };
     let release = match req.release.map(str::trim) {
         Some("") => bail!("--release is empty"),
@@ -52,6 +52,7 @@ pub fn new_record(session: &Session, req: &Request<'_>) -> Result<Record> {
                 short_sha(&sha)
             ),
             Resolved::Missing(why) => bail!("--release {rel}: {why}; tag the release before recording it"),
+            Resolved::Ambiguous(why) => bail!("--release {rel}: {why}"),
         },
         None => None,
     };

@@ -54,6 +54,7 @@ pub fn select(session: &Session, histories: &[History], target: Target<'_>) -> R
     let sha = match session.repo.resolve_commit(target) {
         Resolved::Commit { oid, .. } => oid.to_string(),
         Resolved::Missing(why) => bail!("{target:?} is neither a record id nor a revision of the repository ({why})"),
+        Resolved::Ambiguous(why) => bail!("{target:?} is not a record id, and as a revision: {why}"),
     };
     let reader = session.reader();
     let commit_of = |r: &Record| reader.resolve(r).checked.map(|c| c.oid.to_string());

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::{finish, parse_records, Origin, Record, RecordKind};
 use crate::config::SourceConfig;
+use crate::input;
 use crate::report::to_safe_json_line;
 
 /// One line of a deploy log, fields in the README's order.
@@ -60,7 +61,12 @@ pub fn to_line(r: &Record) -> Result<String> {
 /// The existing log, read and validated: its records, and the number of lines.
 fn read_log(file: &mut File, name: &str) -> Result<(Vec<Record>, usize)> {
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {name}"))?;
+    Read::take(&mut *file, input::MAX_LOG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > input::MAX_LOG_BYTES {
+        bail!("{name} grew past the {} shipcheck reads; it was left untouched", input::size(input::MAX_LOG_BYTES));
+    }
     let text = crate::text::utf8(&bytes, name, "file").map_err(|e| anyhow!("{e}; it was left untouched"))?;
     let lines = text.matches('\n').count();
     if !text.is_empty() && !text.ends_with('\n') {
@@ -99,6 +105,13 @@ pub fn append(
     compute: impl FnOnce(Vec<Record>, Record) -> Result<Record>,
 ) -> Result<(Record, String)> {
     let name = path.display().to_string();
+    // Only a regular file is a log (never a device or a pipe, which could
+    // make the read go on without end), checked before opening and again
+    // once opened.
+    let what = format!("deploy log {name}");
+    if std::fs::symlink_metadata(path).is_ok() {
+        input::check_path(path, &what, input::MAX_LOG_BYTES)?;
+    }
     let mut file = OpenOptions::new()
         .read(true)
         .append(true)
@@ -107,6 +120,7 @@ pub fn append(
         .with_context(|| format!("cannot open {name} for appending"))?;
     // Every writer holds this lock from reading to fsync, so each record is
     // computed against the line written just before it.
+    input::check_opened(&file, path, &what, input::MAX_LOG_BYTES)?;
     file.lock().with_context(|| format!("cannot lock {name}"))?;
     let (existing, lines) = read_log(&mut file, &name)?;
     record.origin = Origin { file: name.clone(), line: lines + 1 };

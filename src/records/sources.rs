@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use super::{changelog, finish, parse_records, Origin, Record, RecordKind, SourceFacts};
 use crate::config::{ChangePatterns, SourceConfig};
 use crate::git::{notes_ref, Repo, TagInfo};
+use crate::input;
 use crate::version::Version;
 
 /// What a record source names, as parsed from its `SRC` text once.
@@ -126,8 +127,11 @@ fn load_changelog(
 ) -> Result<Vec<Record>> {
     let display = spec.to_string();
     let path = if Path::new(spec).is_absolute() { PathBuf::from(spec) } else { base.join(spec) };
-    let (bytes, repo_file) = if path.is_file() {
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read changelog {display}"))?;
+    // A changelog on disk is read from there (and refused unless it is a
+    // regular file: a link to a device, a pipe); only when nothing is
+    // there is HEAD's tree read instead.
+    let (bytes, repo_file) = if std::fs::symlink_metadata(&path).is_ok() {
+        let bytes = input::read(&path, &format!("changelog {display}"), input::MAX_LOG_BYTES)?;
         let in_repo = repo
             .workdir()
             .and_then(|w| {
@@ -139,7 +143,7 @@ fn load_changelog(
         (bytes, in_repo)
     } else {
         let rel = spec.trim_start_matches("./");
-        match repo.head_text(rel) {
+        match repo.head_file(rel, input::MAX_LOG_BYTES, &format!("changelog {display}"))? {
             Some(b) => (b, rel.to_string()),
             None => anyhow::bail!(
                 "changelog {display}: no such file (looked for {} and for {rel} in the repository's HEAD)",
@@ -213,7 +217,10 @@ fn unrecorded_tags(
     out
 }
 
-/// Reads one record source (a file or a folder). `display` is how errors name it.
+/// Reads one record source (a file or a folder). `display` is how errors
+/// name it. Every file read is a regular file of at most
+/// [`input::MAX_LOG_BYTES`]; a `*.json` in a folder that is anything else
+/// (a link to a device, a pipe, a broken link) is refused, not skipped.
 pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Vec<Record>> {
     let meta = std::fs::metadata(path).with_context(|| format!("cannot read record source {display}"))?;
     let mut files: Vec<(PathBuf, String)> = Vec::new();
@@ -221,7 +228,7 @@ pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Ve
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .with_context(|| format!("cannot list record folder {display}"))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+            .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.is_dir())
             .collect();
         entries.sort();
         for p in entries {
@@ -233,7 +240,7 @@ pub fn load_path(path: &Path, display: &str, source: &SourceConfig) -> Result<Ve
     }
     let mut out = Vec::new();
     for (p, name) in files {
-        let bytes = std::fs::read(&p).with_context(|| format!("cannot read record file {name}"))?;
+        let bytes = input::read(&p, &format!("record file {name}"), input::MAX_LOG_BYTES)?;
         let text = crate::text::utf8(&bytes, &name, "file")?;
         for (raw, line) in parse_records(&name, text)? {
             out.push(finish(raw, Origin { file: name.clone(), line }, source)?);

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use crate::config::{Component, ComponentPath, VersionFile};
-use crate::git::{Oid, Repo};
+use crate::git::{Entry, EntryKind, Oid, Repo, Root};
 
 /// Files whose version shipcheck can read, in the order they are looked for.
 pub const VERSION_FILES: &[&str] = &["VERSION", "package.json", "Cargo.toml", "pyproject.toml"];
@@ -30,63 +30,68 @@ pub fn default_components(repo: &Repo, commits: &[Oid]) -> Result<Vec<Component>
 /// trees level by level: a component's folder is compared without a diff,
 /// and a deploy that left a top-level folder alone costs one lookup per
 /// component. Parsed trees stay in the object cache that git/ configures.
+/// A folder that cannot be read is an error (naming the commit and the
+/// path), never an absent or unchanged one.
 #[derive(Default)]
 pub struct TreeIndex;
 
 impl TreeIndex {
-    fn child(&self, repo: &Repo, tree: Oid, name: &str) -> Option<Oid> {
-        repo.tree_child(tree, name)
-    }
-
-    /// The id of the entry at `path` under a root tree ("" is the root).
-    pub fn entry(&self, repo: &Repo, root: Oid, path: &str) -> Option<Oid> {
-        let mut at = root;
-        for seg in path.split('/').filter(|s| !s.is_empty()) {
-            at = self.child(repo, at, seg)?;
-        }
-        Some(at)
+    /// The entry at `path` under a commit's root tree ("" is the root).
+    pub fn entry(&self, repo: &Repo, root: Root, path: &str) -> Result<Option<Entry>> {
+        repo.entry_at(root, path)
     }
 
     /// Whether `path` holds the same content under both roots, walking both
     /// trees together and stopping at the first level whose ids agree.
-    pub fn same(&self, repo: &Repo, old: Option<Oid>, new: Oid, path: &str) -> bool {
-        let Some(mut a) = old else { return self.entry(repo, new, path).is_none() };
-        let mut b = new;
+    pub fn same(&self, repo: &Repo, old: Option<Root>, new: Root, path: &str) -> Result<bool> {
+        let Some(old) = old else { return Ok(self.entry(repo, new, path)?.is_none()) };
+        let folder = |id| Entry { id, kind: EntryKind::Folder };
+        let (mut a, mut b) = (folder(old.tree), folder(new.tree));
+        let mut dir = String::new();
         for seg in path.split('/').filter(|s| !s.is_empty()) {
-            if a == b {
-                return true;
+            if a.id == b.id {
+                return Ok(true);
             }
-            match (self.child(repo, a, seg), self.child(repo, b, seg)) {
+            // Below a file or a submodule there is nothing.
+            let child = |root: Root, e: Entry| match e.kind {
+                EntryKind::Folder => repo.tree_child(root, e.id, &dir, seg),
+                _ => Ok(None),
+            };
+            match (child(old, a)?, child(new, b)?) {
                 (Some(x), Some(y)) => (a, b) = (x, y),
-                (None, None) => return true,
-                _ => return false,
+                (None, None) => return Ok(true),
+                _ => return Ok(false),
             }
+            if !dir.is_empty() {
+                dir.push('/');
+            }
+            dir.push_str(seg);
         }
-        a == b
+        Ok(a.id == b.id)
     }
 }
 
-/// What changed in one component between two trees (by root tree id): the
-/// component's paths (as written) whose content differs. Empty when nothing
-/// changed. Folder paths are compared by tree-entry id, without a diff;
-/// globs diff only under their literal base folder, and only when it differs.
+/// What changed in one component between two trees: the component's paths
+/// (as written) whose content differs. Empty when nothing changed. Folder
+/// paths are compared by tree-entry id, without a diff; globs diff only
+/// under their literal base folder, and only when it differs.
 pub fn component_change(
     repo: &Repo,
     trees: &TreeIndex,
-    old: Option<Oid>,
-    new: Oid,
+    old: Option<Root>,
+    new: Root,
     comp: &Component,
 ) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for p in &comp.paths {
         match p {
             ComponentPath::Prefix(prefix) => {
-                if !trees.same(repo, old, new, prefix) {
+                if !trees.same(repo, old, new, prefix)? {
                     out.push(p.display());
                 }
             }
             ComponentPath::Glob { base, matcher, pattern } => {
-                if trees.same(repo, old, new, base) {
+                if trees.same(repo, old, new, base)? {
                     continue;
                 }
                 if repo.changed_files(old, new, base)?.iter().any(|f| matcher.is_match(f)) {
@@ -98,8 +103,14 @@ pub fn component_change(
     Ok(out)
 }
 
-/// Files changed in a component between two root trees (for `show`).
-pub fn component_files(repo: &Repo, old: Option<Oid>, new: Oid, comp: &Component) -> Result<Vec<String>> {
+/// Files changed in a component between two commits' trees (for `show`).
+pub fn component_files(
+    repo: &Repo,
+    trees: &TreeIndex,
+    old: Option<Root>,
+    new: Root,
+    comp: &Component,
+) -> Result<Vec<String>> {
     let mut files = Vec::new();
     for p in &comp.paths {
         let base = match p {
@@ -107,10 +118,10 @@ pub fn component_files(repo: &Repo, old: Option<Oid>, new: Oid, comp: &Component
             ComponentPath::Glob { base, .. } => base.as_str(),
         };
         let old_entry = match old {
-            Some(t) => repo.tree_entry(t, base)?,
+            Some(t) => trees.entry(repo, t, base)?.map(|e| e.id),
             None => None,
         };
-        if old_entry == repo.tree_entry(new, base)? {
+        if old_entry == trees.entry(repo, new, base)?.map(|e| e.id) {
             continue;
         }
         for f in repo.changed_files(old, new, base)? {
@@ -141,44 +152,55 @@ pub struct Versions {
 }
 
 impl Versions {
-    /// A component's version in a tree (`index` identifies the component).
+    /// A component's version in a commit's tree (`index` identifies the
+    /// component). A version file that is not a file (a folder, a
+    /// submodule) holds no version; one that cannot be read is an error.
     pub fn at(
         &mut self,
         repo: &Repo,
         trees: &TreeIndex,
-        root: Oid,
+        root: Root,
         index: usize,
         comp: &Component,
     ) -> Result<Option<VersionAt>> {
+        let is_file = |e: &Entry| matches!(e.kind, EntryKind::File | EntryKind::Link);
         match &comp.version_file {
             VersionFile::None => Ok(None),
             VersionFile::Path(p) => {
-                let Some(blob) = trees.entry(repo, root, p) else {
+                let Some(entry) = trees.entry(repo, root, p)? else {
                     return Ok(Some(VersionAt { file: p.clone(), value: None }));
                 };
-                if let Some(v) = self.cache.get(&(index, blob)) {
+                if let Some(v) = self.cache.get(&(index, entry.id)) {
                     return Ok(v.clone());
                 }
-                let value = repo.blob_text(blob).and_then(|text| parse_version(p, &text));
+                let value = match is_file(&entry) {
+                    true => parse_version(p, &repo.blob_text(root, entry.id, p)?),
+                    false => None,
+                };
                 let v = Some(VersionAt { file: p.clone(), value });
-                self.cache.insert((index, blob), v.clone());
+                self.cache.insert((index, entry.id), v.clone());
                 Ok(v)
             }
             VersionFile::Detect(folder) => {
-                let Some(folder_id) = trees.entry(repo, root, folder) else { return Ok(None) };
-                if let Some(v) = self.cache.get(&(index, folder_id)) {
+                let Some(folder_entry) = trees.entry(repo, root, folder)? else { return Ok(None) };
+                if let Some(v) = self.cache.get(&(index, folder_entry.id)) {
                     return Ok(v.clone());
                 }
                 let mut found = None;
-                for name in VERSION_FILES {
-                    let Some(blob) = repo.tree_child(folder_id, name) else { continue };
-                    let Some(text) = repo.blob_text(blob) else { continue };
-                    let file = format!("{folder}/{name}");
-                    let value = parse_version(&file, &text);
-                    found = Some(VersionAt { file, value });
-                    break;
+                if folder_entry.kind == EntryKind::Folder {
+                    for name in VERSION_FILES {
+                        let Some(entry) = repo.tree_child(root, folder_entry.id, folder, name)? else { continue };
+                        if !is_file(&entry) {
+                            continue;
+                        }
+                        let file = format!("{folder}/{name}");
+                        let text = repo.blob_text(root, entry.id, &file)?;
+                        let value = parse_version(&file, &text);
+                        found = Some(VersionAt { file, value });
+                        break;
+                    }
                 }
-                self.cache.insert((index, folder_id), found.clone());
+                self.cache.insert((index, folder_entry.id), found.clone());
                 Ok(found)
             }
         }

@@ -216,7 +216,7 @@ impl Graph {
         for (idx, target) in state.revert_targets {
             let found = match Oid::from_str(&target) {
                 Ok(oid) if target.len() == 40 => g.index.get(&oid).copied(),
-                _ => repo.lookup_sha(&target).ok().flatten().and_then(|o| g.index.get(&o).copied()),
+                _ => repo.commit_by_id(&target).ok().flatten().and_then(|o| g.index.get(&o).copied()),
             };
             if let Some(t) = found {
                 g.reverted_by.entry(t).or_default().push(idx);
@@ -304,7 +304,8 @@ impl Graph {
         let commit = repo.read_commit(oid).map_err(|e| match child {
             Some(child) => anyhow!(
                 "commit {oid}, a parent of {child}, cannot be read ({e}): the history is incomplete or corrupt \
-                 (a shallow or partial clone? fetch the full history with `git fetch --unshallow`, or `fetch-depth: 0`)"
+                 (a shallow or partial clone? fetch the full history with `git fetch --unshallow`, or `fetch-depth: 0`; \
+                 every object with `git fetch --refetch`)"
             ),
             None => anyhow!("commit {oid} cannot be read: {e}"),
         })?;

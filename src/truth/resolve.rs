@@ -29,15 +29,22 @@ pub struct Resolution {
     pub problems: Vec<RefProblem>,
     /// Why there is no commit to check.
     pub missing: Option<String>,
+    /// Why the record is refused (a ref that could name either of two
+    /// commits): an input error, not a finding.
+    pub refused: Option<String>,
 }
 
 impl Resolution {
     fn commit(oid: Oid, tag_time: Option<i64>, problems: Vec<RefProblem>) -> Resolution {
-        Resolution { checked: Some(Checked { oid, tag_time }), problems, missing: None }
+        Resolution { checked: Some(Checked { oid, tag_time }), problems, missing: None, refused: None }
     }
 
     fn missing(why: String) -> Resolution {
-        Resolution { checked: None, problems: Vec::new(), missing: Some(why) }
+        Resolution { checked: None, problems: Vec::new(), missing: Some(why), refused: None }
+    }
+
+    fn refused(why: String) -> Resolution {
+        Resolution { checked: None, problems: Vec::new(), missing: Some(why.clone()), refused: Some(why) }
     }
 }
 
@@ -105,6 +112,9 @@ impl Reader<'_> {
                 Resolution::missing(why)
             }
             (None, None) => Resolution::missing("the record names neither a commit nor a release".into()),
+            (Some((_, Resolved::Ambiguous(why))), _) | (_, Some((_, Resolved::Ambiguous(why)))) => {
+                Resolution::refused(why)
+            }
         }
     }
 
@@ -112,7 +122,7 @@ impl Reader<'_> {
         match spec {
             Some(spec) => match self.repo.resolve_commit(spec) {
                 Resolved::Commit { oid, .. } => Ok(Some(oid)),
-                Resolved::Missing(why) => bail!("--base {spec}: {why}"),
+                Resolved::Missing(why) | Resolved::Ambiguous(why) => bail!("--base {spec}: {why}"),
             },
             None => Ok(None),
         }
@@ -121,6 +131,11 @@ impl Reader<'_> {
     /// Resolves every record, the bases and the SHA claims of a history.
     pub(super) fn prepare(&self, history: &History, opts: &Options) -> Result<Input> {
         let resolutions: Vec<Resolution> = history.records.iter().map(|r| self.resolve(r)).collect();
+        for (r, res) in history.records.iter().zip(&resolutions) {
+            if let Some(why) = &res.refused {
+                bail!("{} (record {}): {why}", r.origin, r.id);
+            }
+        }
         let base = self.resolve_base(opts.base.as_deref())?;
         let last_against = self.resolve_base(opts.last_against.as_deref())?;
         let mut all_claims: Vec<String> = Vec::new();

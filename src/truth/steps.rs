@@ -11,7 +11,7 @@ use super::resolve::{Input, Resolution};
 use super::{components, Bits, ClaimState, ClaimTruth, CommitRef, ComponentState, Deploy, Graph, Live, Previous};
 use super::{Reader, Shipped, Target};
 use crate::config::Component;
-use crate::git::Oid;
+use crate::git::{Oid, Root};
 use crate::records::Record;
 use crate::time::Timestamp;
 
@@ -261,10 +261,10 @@ impl Reader<'_> {
     fn touched_by(&self, graph: &Graph, c: u32, comps: &[Component], ignore: Option<&str>) -> Result<Vec<bool>> {
         // Trees come from the graph: the commits were read once already.
         let node = graph.node(c);
-        let root = node.tree;
+        let root = Root { commit: node.oid, tree: node.tree };
         let parent_root = match node.parents.first() {
-            Some(&p) => Some(graph.node(p).tree),
-            None => self.repo.first_parent_tree(node.oid)?,
+            Some(&p) => Some(Root { commit: graph.node(p).oid, tree: graph.node(p).tree }),
+            None => self.repo.first_parent_root(node.oid)?,
         };
         let files = match ignore {
             Some(ignore) => {
@@ -295,8 +295,8 @@ impl Reader<'_> {
         versions: &mut components::Versions,
         with_files: bool,
     ) -> Result<Vec<ComponentState>> {
-        let root = self.repo.commit_tree(oid)?;
-        let prev_root = prev_oid.map(|p| self.repo.commit_tree(p)).transpose()?;
+        let root = self.repo.commit_root(oid)?;
+        let prev_root = prev_oid.map(|p| self.repo.commit_root(p)).transpose()?;
         let mut out = Vec::with_capacity(comps.len());
         for (i, comp) in comps.iter().enumerate() {
             let changed_paths = match prev_root {
@@ -304,7 +304,7 @@ impl Reader<'_> {
                 None => Vec::new(),
             };
             let files = if with_files && !changed_paths.is_empty() {
-                Some(components::component_files(self.repo, prev_root, root, comp)?)
+                Some(components::component_files(self.repo, &self.trees, prev_root, root, comp)?)
             } else {
                 None
             };

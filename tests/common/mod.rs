@@ -125,6 +125,85 @@ pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// Like [`run_in`], with extra environment variables, killed (and the test
+/// failed) when it runs longer than `limit`: for faults that used to hang.
+pub fn run_bounded(cwd: &Path, args: &[&str], env: &[(&str, &str)], limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipcheck"))
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("shipcheck runs");
+    // Drain both pipes while waiting, so a large output cannot block it.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out.read_to_end(&mut b);
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("shipcheck {args:?} did not finish within {limit:?}: it hangs or its work is not linear");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
+    }
+}
+
+/// Whether the git command line is installed, for tests that only it can
+/// set up (partial clones, linked worktrees, shared clones). Without it
+/// such a test fails in CI (`CI` set) and is otherwise skipped, saying why.
+pub fn git_cli(test: &str) -> bool {
+    let found = Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "{test}: git is not installed, and CI must run this test");
+        eprintln!("{test}: skipped: git is not installed (CI runs it)");
+    }
+    found
+}
+
+/// Runs git (no user or system configuration) in `cwd`; panics when it fails.
+pub fn git(cwd: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(cwd)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs shipcheck with `--repo` set to the fixture's repository.
 pub fn run(f: &Fixture, args: &[&str]) -> Run {
     let repo = f.repo().to_str().unwrap().to_string();
