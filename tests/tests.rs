@@ -21,5 +21,6 @@ mod suite {
     mod onboard;
     mod records_input;
     mod respond;
+    mod scaling;
     mod sources;
 }

@@ -197,13 +197,17 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
 /// are refused.
 pub fn histories(records: Vec<Record>, env: Option<&str>) -> Result<Vec<History>> {
     let mut by_env: Vec<History> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for r in records {
         if env.is_some_and(|e| e != r.environment) {
             continue;
         }
-        match by_env.iter_mut().find(|h| h.environment == r.environment) {
-            Some(h) => h.records.push(r),
-            None => by_env.push(History { environment: r.environment.clone(), records: vec![r] }),
+        match index.get(&r.environment) {
+            Some(&i) => by_env[i].records.push(r),
+            None => {
+                index.insert(r.environment.clone(), by_env.len());
+                by_env.push(History { environment: r.environment.clone(), records: vec![r] });
+            }
         }
     }
     for h in &mut by_env {
