@@ -19,6 +19,7 @@ mod suite {
     mod incident;
     mod layout;
     mod onboard;
+    mod printed_lines;
     mod records_input;
     mod respond;
     mod scaling;

@@ -1,11 +1,10 @@
 //! `shipcheck record`: a deploy record derived from git, so it cannot lie.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
 
-use super::{emit, open_session, Global};
+use super::{open_session, Global};
 use crate::config::SourceConfig;
 use crate::git::{self, Resolved};
 use crate::pipeline::record::derive;
@@ -150,24 +149,18 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
         let record = derive(&ctx, existing, record, kind)?;
         let line = log::to_line(&record)?;
         ctx.repo.append_note(&full, &sha, &line)?;
-        let _ = writeln!(
-            std::io::stderr(),
+        super::eprint_line(&format!(
             "shipcheck: added record {} to the note on {} in {full}",
-            crate::text::escape(&record.id),
+            record.id,
             short_sha(&sha)
-        );
-        emit(line.as_bytes())?;
+        ));
+        super::emit_json(&line)?;
         return Ok(0);
     }
     let line = match &args.append {
         Some(path) => {
             let (record, line) = log::append(path, record, |existing, record| derive(&ctx, existing, record, kind))?;
-            let _ = writeln!(
-                std::io::stderr(),
-                "shipcheck: appended record {} to {}",
-                crate::text::escape(&record.id),
-                crate::text::escape(&path.display().to_string())
-            );
+            super::eprint_line(&format!("shipcheck: appended record {} to {}", record.id, path.display()));
             line
         }
         None => {
@@ -175,6 +168,6 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             log::to_line(&record)?
         }
     };
-    emit(line.as_bytes())?;
+    super::emit_json(&line)?;
     Ok(0)
 }
