@@ -80,7 +80,7 @@ impl<'k> Standings<'k> {
 
     /// The changes to recheck at a release reaching `reach` whose record is
     /// `record`; remembers both for the next release.
-    fn to_recheck(&mut self, graph: &Graph, reach: &Bits, record: &crate::records::Record) -> Vec<usize> {
+    fn rechecks_at(&mut self, graph: &Graph, reach: &Bits, record: &crate::records::Record) -> Vec<usize> {
         let mut out = match &self.last_reach {
             Some(before) => {
                 let moved: Vec<u32> = reach.iter_changed(before).collect();
@@ -157,7 +157,7 @@ impl Reader<'_> {
                 deploy.introduced = introduced_by(&graph, &added, &reach, preach);
                 deploy.unshipped = unshipped_by(&graph, reverted, &reach, preach);
             }
-            for ki in standings.to_recheck(&graph, &reach, record) {
+            for ki in standings.rechecks_at(&graph, &reach, record) {
                 let live = graph.live(&standings.carriers[ki], &reach);
                 if let Some(t) = changes.get_mut(standings.names[ki]) {
                     t.contained.set(k, Some(matches!(live, Live::Contained(_))));
