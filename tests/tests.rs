@@ -13,6 +13,7 @@ mod suite {
     mod bench;
     mod cli;
     mod findings;
+    mod fuzz_corpus;
     mod gate;
     mod hostile;
     mod html;

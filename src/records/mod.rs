@@ -16,7 +16,8 @@ use crate::time::Timestamp;
 
 pub use parse::{parse_records, parse_single, RawRecord};
 pub use sources::{
-    from_changelog, from_tags, load_path, load_source, release_name, version_of_tag, SourceSpec, RELEASES_ENVIRONMENT,
+    from_changelog, from_tags, load_path, load_source, records_from_note, release_name, version_of_tag, SourceSpec,
+    RELEASES_ENVIRONMENT,
 };
 
 pub use crate::git::TagInfo;
