@@ -42,7 +42,7 @@ pub fn changelog_parse(data: &[u8]) {
             assert_eq!(s.unreleased, s.version.is_empty(), "{s:?}");
             if !s.unreleased {
                 assert!(versions.insert(s.version.clone()), "version {} twice", s.version);
-                assert!(s.title.contains(&s.version) || s.title.contains(['[', '*', '_', '`']), "{s:?}");
+                assert!(s.title.contains(&s.version) || s.title.contains(['[', ']', '*', '_', '`']), "{s:?}");
             }
             let claims: HashSet<&String> = s.claims.iter().collect();
             assert_eq!(claims.len(), s.claims.len(), "duplicate claim: {s:?}");
