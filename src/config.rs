@@ -232,7 +232,15 @@ impl ChangePatterns {
 
     /// Change IDs in a text, in order of appearance, without duplicates.
     pub fn extract(&self, text: &str) -> Vec<String> {
+        self.extract_at(text).into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// [`extract`](Self::extract) with the byte offset where each ID's first
+    /// counted match starts.
+    pub fn extract_at(&self, text: &str) -> Vec<(usize, String)> {
         let mut found: Vec<(usize, String)> = Vec::new();
+        // A set beside the list: a long message can carry many thousands of IDs.
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for re in &self.patterns {
             for caps in re.captures_iter(text) {
                 let m = caps.name("id").or_else(|| caps.get(0));
@@ -241,13 +249,13 @@ impl ChangePatterns {
                 if id.is_empty() || (self.defaults && !plausible_ticket(id, text, m.end())) {
                     continue;
                 }
-                if !found.iter().any(|(_, f)| f == id) {
+                if seen.insert(id) {
                     found.push((m.start(), id.to_string()));
                 }
             }
         }
         found.sort_by_key(|(pos, _)| *pos);
-        found.into_iter().map(|(_, id)| id).collect()
+        found
     }
 
     /// Whether a claim written in a record is itself a change ID these

@@ -63,6 +63,24 @@ pub fn defuse_workflow_commands(out: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(lines.join("\n"))
 }
 
+/// JSON in which no line can be taken for a workflow command: `##[` inside
+/// a string becomes `#\u0023[`, which a JSON reader decodes back to `##[`
+/// (JSON has no `#` outside strings, and no line of it starts with `::`).
+pub fn defuse_json(out: &str) -> std::borrow::Cow<'_, str> {
+    if out.contains("##[") {
+        std::borrow::Cow::Owned(out.replace("##[", "#\\u0023["))
+    } else {
+        std::borrow::Cow::Borrowed(out)
+    }
+}
+
+/// One line of untrusted text made safe to print anywhere: every control
+/// character escaped (so it stays one line) and no workflow command left
+/// in it. Everything shipcheck writes to standard error goes through this.
+pub fn safe_line(s: &str) -> String {
+    defuse_workflow_commands(&escape(s)).into_owned()
+}
+
 /// The first line of a commit message, escaped.
 pub fn subject(message: &str) -> String {
     escape(message.lines().next().unwrap_or("").trim()).into_owned()
@@ -128,5 +146,11 @@ mod tests {
         assert_eq!(defuse_workflow_commands("  ::error::x\n"), "  \\u{3a}:error::x\n");
         assert_eq!(defuse_workflow_commands("a ##[error]b"), "a #\\u{23}[error]b");
         assert_eq!(defuse_workflow_commands("a::b\n"), "a::b\n");
+        assert_eq!(safe_line("x\n::error::y ##[add-mask]z"), "x\\n::error::y #\\u{23}[add-mask]z");
+        assert_eq!(safe_line("  ::warning::x\x1b"), "  \\u{3a}:warning::x\\u{1b}");
+        let json = defuse_json("{\"id\": \"a##[error]b\"}");
+        assert_eq!(json, "{\"id\": \"a#\\u0023[error]b\"}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["id"], "a##[error]b");
     }
 }

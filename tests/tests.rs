@@ -16,13 +16,16 @@ mod suite {
     mod errors;
     mod fail_closed;
     mod findings;
+    mod fuzz_corpus;
     mod gate;
     mod hostile;
     mod html;
     mod incident;
     mod layout;
     mod onboard;
+    mod printed_lines;
     mod records_input;
     mod respond;
+    mod scaling;
     mod sources;
 }

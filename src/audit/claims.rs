@@ -3,6 +3,8 @@
 //! (shipped-earlier), and one whose commits touch none of the record's
 //! components (claimed-outside-component).
 
+use std::collections::{HashMap, HashSet};
+
 use super::{prerelease_of, short, Evidence, Finding, Kind, Out, RecordContext, Severity};
 use crate::text::join_and;
 use crate::truth::{ClaimState, ClaimTruth};
@@ -12,12 +14,18 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
     let Some(claims) = &cx.record.changes else {
         return;
     };
+    // Indexes, not scans: a record may claim many thousands of changes.
+    let mut truths: HashMap<&str, &ClaimTruth> = HashMap::with_capacity(cx.deploy.claims.len());
+    for ct in &cx.deploy.claims {
+        truths.entry(ct.change.as_str()).or_insert(ct);
+    }
+    let introduced: HashSet<&str> = cx.deploy.introduced.iter().map(|s| s.change.as_str()).collect();
     for claim in claims {
-        let Some(ct) = cx.deploy.claims.iter().find(|c| &c.change == claim) else {
+        let Some(ct) = truths.get(claim.as_str()) else {
             continue;
         };
         match &ct.state {
-            ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, by)),
+            ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, by, &introduced)),
             ClaimState::Absent if ct.carriers.is_empty() => out.findings.push(unverified(cx, claim)),
             _ => out.findings.push(not_shipped(cx, claim, ct)),
         }
@@ -27,8 +35,8 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
 
 /// A contained claim that this deploy did not introduce: an earlier record
 /// shipped it (a pre-release of this final release aside).
-fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, by: &str) -> Option<Finding> {
-    if !cx.compared() || cx.deploy.introduced.iter().any(|s| s.change == claim) {
+fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, by: &str, introduced: &HashSet<&str>) -> Option<Finding> {
+    if !cx.compared() || introduced.contains(claim) {
         return None;
     }
     let across = cx.truth.changes.get(claim)?;

@@ -3,6 +3,8 @@
 //! listed one that did not change (component-not-changed). At the baseline
 //! nothing is compared.
 
+use std::collections::HashSet;
+
 use super::{Evidence, Finding, Kind, Out, RecordContext, Severity};
 use crate::records::ClaimedComponent;
 use crate::text::join_and;
@@ -20,8 +22,9 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
 }
 
 fn not_claimed(cx: &RecordContext<'_>, listed: &[ClaimedComponent], out: &mut Out) {
+    let names: HashSet<&str> = listed.iter().map(|c| c.name.as_str()).collect();
     for state in &cx.deploy.components {
-        if !state.changed() || listed.iter().any(|c| c.name == state.name) {
+        if !state.changed() || names.contains(state.name.as_str()) {
             continue;
         }
         let message = format!(
@@ -38,7 +41,7 @@ fn not_claimed(cx: &RecordContext<'_>, listed: &[ClaimedComponent], out: &mut Ou
 
 fn not_changed(cx: &RecordContext<'_>, listed: &[ClaimedComponent], out: &mut Out) {
     for c in listed {
-        let Some(state) = cx.deploy.components.iter().find(|s| s.name == c.name) else {
+        let Some(state) = cx.component(&c.name) else {
             continue;
         };
         if state.changed() {

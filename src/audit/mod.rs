@@ -19,7 +19,7 @@ mod versions;
 use std::collections::HashMap;
 
 use crate::records::{History, Record};
-use crate::truth::{CommitRef, Deploy, Truth};
+use crate::truth::{CommitRef, ComponentState, Deploy, Truth};
 use crate::version::Version;
 
 pub use finding::{Evidence, Finding, Kind, Severity, Skipped, Summary};
@@ -127,7 +127,12 @@ impl<'a> Shared<'a> {
             return;
         };
         let previous = deploy.previous.name(self.history);
+        let mut components = HashMap::with_capacity(deploy.components.len());
+        for state in &deploy.components {
+            components.entry(state.name.as_str()).or_insert(state);
+        }
         let cx = RecordContext {
+            components,
             history: self.history,
             truth: self.truth,
             options: self.options,
@@ -159,9 +164,11 @@ struct RecordContext<'a> {
     commit: &'a CommitRef,
     /// What the deploy is compared with, as findings name it; `None` at the baseline.
     previous: Option<String>,
+    /// The deploy's components by name (a record may list many thousands).
+    components: HashMap<&'a str, &'a ComponentState>,
 }
 
-impl RecordContext<'_> {
+impl<'a> RecordContext<'a> {
     /// Whether there is an earlier deploy to compare with.
     fn compared(&self) -> bool {
         self.previous.is_some()
@@ -170,6 +177,11 @@ impl RecordContext<'_> {
     /// The compared-with deploy's name for a sentence.
     fn previous_name(&self) -> &str {
         self.previous.as_deref().unwrap_or("the previous deploy")
+    }
+
+    /// The state of the deploy's component of this name.
+    fn component(&self, name: &str) -> Option<&'a ComponentState> {
+        self.components.get(name).copied()
     }
 
     /// The id of record `j` of the history.

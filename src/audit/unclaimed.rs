@@ -2,6 +2,8 @@
 //! (shipped-not-claimed), with the earlier records that claimed it without
 //! containing it: the signature of a wrongly attributed change.
 
+use std::collections::HashSet;
+
 use super::{prerelease_of, short, Evidence, Finding, Kind, Out, RecordContext, Severity};
 use crate::text::join_and;
 use crate::truth::{ClaimState, Previous, Shipped, Truth};
@@ -17,15 +19,19 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
     if !cx.compared() {
         return;
     }
+    // Sets, not scans: a record may claim, and a deploy introduce, many thousands.
+    let claims: HashSet<&str> = claims.iter().map(String::as_str).collect();
+    let mentions: HashSet<&str> = cx.record.source.mentions.iter().map(String::as_str).collect();
+    let backported = backport_carriers(cx);
     for s in &cx.deploy.introduced {
-        if claims.contains(&s.change) || claimed_as_backport(cx, s) {
+        if claims.contains(s.change.as_str()) || claimed_as_backport(&backported, s) {
             continue;
         }
         let claimants = cx.claimants.get(s.change.as_str()).map_or(&[][..], Vec::as_slice);
         let claimed_in = claimed_in(cx, s, claimants);
         let other_claims = !claimed_in.is_empty() || claimed_elsewhere(cx, claimants);
         // A partial source that mentions the change ("see #84") knows of it.
-        let mentioned = cx.record.source.mentions.iter().any(|m| m == &s.change);
+        let mentioned = mentions.contains(s.change.as_str());
         if !cx.record.complete && (!other_claims || mentioned) {
             out.skipped.unclaimed_in_partial_sources += 1;
             continue;
@@ -40,11 +46,21 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
 /// A backport "title (#orig) (#backport)" claimed by either number claims
 /// the other too: in a release history, a change whose commits all carry a
 /// claimed change is claimed.
-fn claimed_as_backport(cx: &RecordContext<'_>, s: &Shipped) -> bool {
-    cx.record.source.release_history
-        && s.commits.iter().all(|c| {
-            cx.deploy.claims.iter().any(|ct| !matches!(ct.state, ClaimState::Absent) && ct.carriers.contains(c))
-        })
+fn claimed_as_backport(backported: &Option<HashSet<&str>>, s: &Shipped) -> bool {
+    backported.as_ref().is_some_and(|carriers| s.commits.iter().all(|c| carriers.contains(c.as_str())))
+}
+
+/// In a release history, the commits carrying a claim that is not absent
+/// (see [`claimed_as_backport`]); `None` in a deploy log.
+fn backport_carriers<'a>(cx: &RecordContext<'a>) -> Option<HashSet<&'a str>> {
+    cx.record.source.release_history.then(|| {
+        cx.deploy
+            .claims
+            .iter()
+            .filter(|ct| !matches!(ct.state, ClaimState::Absent))
+            .flat_map(|ct| ct.carriers.iter().map(String::as_str))
+            .collect()
+    })
 }
 
 /// Earlier records that claimed the change without containing it: the incident's signature.

@@ -15,7 +15,7 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
         let Some(claimed) = &c.version else {
             continue;
         };
-        let state = cx.deploy.components.iter().find(|s| s.name == c.name);
+        let state = cx.component(&c.name);
         match state.and_then(|s| s.version.as_ref()) {
             None => out.skipped.versions_unchecked += 1,
             Some(v) if v.value.as_deref().is_some_and(|actual| Version::same_text(claimed, actual)) => {}

@@ -1,10 +1,8 @@
 //! `shipcheck check-config`.
 
-use std::io::Write;
-
 use anyhow::{bail, Result};
 
-use super::{emit, open_session, Format, Global};
+use super::{emit, emit_json, eprint_line, open_session, Format, Global};
 use crate::config::FILE_NAME;
 use crate::config_check::{check, MESSAGES};
 use crate::git::EntryKind;
@@ -63,19 +61,17 @@ pub fn run(global: &Global, _args: Args) -> Result<u8> {
             "problems": checked.problems,
             "summary": checked.summary,
         });
-        emit(format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+        emit_json(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
     } else if checked.problems.is_empty() {
-        emit(format!("ok: {shown}: {}\n", checked.summary).as_bytes())?;
+        emit(format!("{}\n", crate::text::safe_line(&format!("ok: {shown}: {}", checked.summary))).as_bytes())?;
     } else {
-        let mut err = std::io::stderr().lock();
         for p in &checked.problems {
-            let _ = writeln!(err, "error: {shown}: {p}");
+            eprint_line(&format!("error: {shown}: {p}"));
         }
-        let _ = writeln!(
-            err,
+        eprint_line(&format!(
             "{shown}: {} found against HEAD",
             crate::text::plural(checked.problems.len(), "problem", "problems")
-        );
+        ));
     }
     Ok(if checked.problems.is_empty() { 0 } else { 2 })
 }

@@ -83,18 +83,16 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
     })?;
     file.write_all(suggestion.text.as_bytes()).with_context(|| format!("cannot write {shown}"))?;
 
-    let mut err = std::io::stderr().lock();
     for d in &suggestion.decisions {
-        let _ = writeln!(err, "{d}");
+        super::eprint_lines(d);
     }
-    let _ = writeln!(
-        err,
+    super::eprint_lines(&format!(
         "wrote {shown}: {}, {}\nnext: `shipcheck check-config`, then `shipcheck audit --records deploys/production.jsonl`",
         plural(suggestion.components.len(), "component", "components"),
         match &suggestion.patterns {
             Some(p) => plural(p.len(), "change-ID pattern", "change-ID patterns"),
             None => "the default change-ID patterns".to_string(),
         }
-    );
+    ));
     Ok(0)
 }

@@ -85,20 +85,43 @@ enum Command {
 /// Parses the process arguments, runs, and maps the outcome to an exit
 /// code: 0 clean, 1 findings at or above --fail-on, 2 unusable input.
 pub fn main() -> ExitCode {
+    // A panic's message can quote input too: it is printed like every other line.
+    std::panic::set_hook(Box::new(|info| eprint_lines(&format!("shipcheck panicked: {info}"))));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // Usage errors quote the argument given (`--format '##[add-mask]x'`).
+            eprint_lines(&e.render().to_string());
+            return ExitCode::from(2);
+        }
         Err(e) => {
+            // --help and --version: shipcheck's own text, to standard output.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
         }
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let msg = crate::text::escape(&format!("{e:#}")).into_owned();
-            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            eprint_line(&format!("error: {e:#}"));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Writes one line to standard error through [`crate::text::safe_line`]:
+/// its control characters escaped (so it stays one line) and no workflow
+/// command left in it. Every line shipcheck writes to standard error goes
+/// through here or [`eprint_lines`].
+pub fn eprint_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", crate::text::safe_line(line));
+}
+
+/// [`eprint_line`] for each line of a text (its own line breaks are kept).
+pub fn eprint_lines(text: &str) {
+    let mut err = std::io::stderr().lock();
+    for line in text.trim_end_matches('\n').split('\n') {
+        let _ = writeln!(err, "{}", crate::text::safe_line(line.strip_suffix('\r').unwrap_or(line)));
     }
 }
 
@@ -120,12 +143,20 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 /// Writes a report in any format but `github` to stdout, with no line that
 /// GitHub could take for a workflow command (untrusted text may start one).
+/// JSON stays JSON that decodes to the same values (see [`crate::text::defuse_json`]).
+/// The `github` format defuses its own plain lines (`report::github`).
 pub fn emit_report(bytes: &[u8], format: Format) -> Result<()> {
-    if format == Format::Github {
-        return emit(bytes);
-    }
     let text = String::from_utf8_lossy(bytes);
-    emit(crate::text::defuse_workflow_commands(&text).as_bytes())
+    match format {
+        Format::Github => emit(bytes),
+        Format::Json => emit(crate::text::defuse_json(&text).as_bytes()),
+        _ => emit(crate::text::defuse_workflow_commands(&text).as_bytes()),
+    }
+}
+
+/// Writes JSON (a record line, a document) to stdout, defused like a JSON report.
+pub fn emit_json(text: &str) -> Result<()> {
+    emit(crate::text::defuse_json(text).as_bytes())
 }
 
 /// Writes output to stdout; a closed pipe (`| head`) is not an error.

@@ -33,7 +33,7 @@ impl Bar {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        bar.set_prefix(format!("reading {}", crate::text::escape(label)));
+        bar.set_prefix(crate::text::safe_line(&format!("reading {label}")));
         Bar(bar)
     }
 }

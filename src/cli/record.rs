@@ -1,16 +1,15 @@
 //! `shipcheck record`: a deploy record derived from git, so it cannot lie.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::{emit, open_session, Global};
+use super::{open_session, Global};
 use crate::config::SourceConfig;
 use crate::git;
 use crate::pipeline::record::{derive, new_record, Request};
 use crate::records::{load_source, log, RecordKind, SourceSpec};
-use crate::text::{escape, short_sha};
+use crate::text::short_sha;
 
 /// Write a deploy record derived from git, so it cannot lie
 ///
@@ -109,19 +108,17 @@ pub fn run(global: &Global, args: Args) -> Result<u8> {
             let line = log::to_line(&record)?;
             let sha = record.commit.as_deref().unwrap_or_default();
             ctx.repo.append_note(&full, sha, &line)?;
-            let id = escape(&record.id);
-            let _ =
-                writeln!(std::io::stderr(), "shipcheck: added record {id} to the note on {} in {full}", short_sha(sha));
+            let id = &record.id;
+            super::eprint_line(&format!("shipcheck: added record {id} to the note on {} in {full}", short_sha(sha)));
             line
         }
         (None, Some(path)) => {
             let (record, line) = log::append(path, record, |existing, record| derive(&ctx, existing, record, kind))?;
-            let (id, path) = (escape(&record.id), escape(&path.display().to_string()).into_owned());
-            let _ = writeln!(std::io::stderr(), "shipcheck: appended record {id} to {path}");
+            super::eprint_line(&format!("shipcheck: appended record {} to {}", record.id, path.display()));
             line
         }
         (None, None) => log::to_line(&derive(&ctx, Vec::new(), record, kind)?)?,
     };
-    emit(line.as_bytes())?;
+    super::emit_json(&line)?;
     Ok(0)
 }

@@ -23,7 +23,7 @@
 //! - mentions: an ID right after "reverted in", "introduced in", "see",
 //!   "follow-up to"… is mentioned, not claimed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -332,6 +332,8 @@ fn setext_level(line: &str) -> Option<usize> {
 }
 
 /// Splits a changelog into version sections and reads their claims.
+/// (Long, but one pass after another over the same line tables: fences and
+/// link definitions, headers, then sections; each is linear in the text.)
 pub fn parse(text: &str, patterns: &ChangePatterns) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
@@ -399,6 +401,8 @@ pub fn parse(text: &str, patterns: &ChangePatterns) -> Result<Vec<Section>, Pars
     };
 
     let mut out: Vec<Section> = Vec::new();
+    // Version -> the line of its section, to refuse a second one.
+    let mut first_line: HashMap<String, usize> = HashMap::new();
     for (hi, h) in headers.iter().enumerate() {
         if h.level != version_level {
             continue;
@@ -416,10 +420,10 @@ pub fn parse(text: &str, patterns: &ChangePatterns) -> Result<Vec<Section>, Pars
         };
         let date = if unreleased { None } else { date_after_version(&h.text, &version) };
         if !unreleased {
-            if let Some(first) = out.iter().find(|s| !s.unreleased && s.version == version) {
+            if let Some(first) = first_line.insert(version.clone(), h.line + 1) {
                 return Err(ParseError {
                     line: h.line + 1,
-                    message: format!("version {version} has a second section (the first is at line {})", first.line),
+                    message: format!("version {version} has a second section (the first is at line {first})"),
                 });
             }
         }
@@ -523,6 +527,96 @@ fn pr_from_url(url: &str) -> Option<String> {
     pr_url_re().captures(url).map(|c| format!("#{}", &c["n"]))
 }
 
+/// Which bytes of an entry a link already accounts for. A byte map, not a
+/// list of ranges: an entry of many thousands of links asks "is this
+/// position covered?" once per reference, and each answer is one lookup.
+struct Covered(Vec<bool>);
+
+impl Covered {
+    fn new(len: usize) -> Covered {
+        Covered(vec![false; len + 1])
+    }
+    fn has(&self, at: usize) -> bool {
+        self.0.get(at).copied().unwrap_or(false)
+    }
+    /// Marks `from..to`; returns `to`, for callers marking ranges that
+    /// overlap the one before (they pass `from.max(previous to)`).
+    fn mark(&mut self, from: usize, to: usize) -> usize {
+        let to_ = to.min(self.0.len());
+        for b in self.0.get_mut(from.min(to_)..to_).into_iter().flatten() {
+            *b = true;
+        }
+        to
+    }
+}
+
+/// The references of one entry: links (inline, reference-style, bare
+/// URLs), `#N`, and the configured patterns, each where it starts. Linear
+/// in the entry: a changelog line of a hundred thousand URLs is one entry.
+fn found_in(entry: &str, defs: &HashMap<String, String>, patterns: &ChangePatterns) -> Vec<Found> {
+    let mut found: Vec<Found> = Vec::new();
+    let mut covered = Covered::new(entry.len());
+    // Inline links: the URL decides; the text's own `#N` only counts
+    // when the URL is no pull-request or issue link.
+    for c in inline_link_re().captures_iter(entry) {
+        let Some(whole) = c.get(0) else { continue };
+        if let Some(id) = pr_from_url(&c["url"]) {
+            found.push(Found { at: whole.start(), end: whole.end(), id });
+            covered.mark(whole.start(), whole.end());
+        } else if let Some(u) = c.name("url") {
+            covered.mark(u.start(), u.end());
+        }
+    }
+    // Reference-style links resolved through the definitions.
+    for c in ref_link_re().captures_iter(entry) {
+        let Some(whole) = c.get(0) else { continue };
+        if covered.has(whole.start()) {
+            continue;
+        }
+        let label = match c.name("label") {
+            Some(l) if !l.as_str().is_empty() => l.as_str(),
+            _ => &c["text"],
+        };
+        if let Some(id) = defs.get(&label.trim().to_lowercase()).and_then(|u| pr_from_url(u)) {
+            found.push(Found { at: whole.start(), end: whole.end(), id });
+            covered.mark(whole.start(), whole.end());
+        }
+    }
+    // Bare URLs: each starts after the last space, `(` or `<` before it,
+    // found by one forward scan (`boundary`) rather than one scan back each.
+    let (mut boundary, mut scanned, mut marked) = (0usize, 0usize, 0usize);
+    for m in pr_url_re().find_iter(entry) {
+        for (i, c) in entry[scanned..m.start()].char_indices() {
+            if c.is_whitespace() || c == '(' || c == '<' {
+                boundary = scanned + i + c.len_utf8();
+            }
+        }
+        scanned = m.start();
+        if covered.has(m.start()) {
+            continue;
+        }
+        if let Some(id) = pr_from_url(m.as_str()) {
+            found.push(Found { at: boundary, end: m.end(), id });
+            marked = covered.mark(boundary.max(marked), m.end());
+        }
+    }
+    // `#5600` anywhere else, and the configured patterns.
+    for c in bare_pr_re().captures_iter(entry) {
+        let Some(m) = c.name("id") else { continue };
+        if !covered.has(m.start()) {
+            found.push(Found { at: m.start(), end: m.end(), id: m.as_str().to_string() });
+        }
+    }
+    for (at, id) in patterns.extract_at(entry) {
+        if !covered.has(at) {
+            found.push(Found { at, end: at + id.len(), id });
+        }
+    }
+    found.sort_by_key(|f| f.at);
+    found.dedup_by_key(|f| f.at);
+    found
+}
+
 fn references(
     lines: &[&str],
     from: usize,
@@ -534,69 +628,11 @@ fn references(
 ) -> (Vec<String>, Vec<String>) {
     let mut claims: Vec<String> = Vec::new();
     let mut mentions: Vec<String> = Vec::new();
+    let (mut claimed, mut mentioned): (HashSet<String>, HashSet<String>) = (HashSet::new(), HashSet::new());
     for entry in entries(lines, from, to, fenced, is_def) {
-        let mut found: Vec<Found> = Vec::new();
-        let mut covered: Vec<(usize, usize)> = Vec::new();
-        // Inline links: the URL decides; the text's own `#N` only counts
-        // when the URL is no pull-request or issue link.
-        for c in inline_link_re().captures_iter(&entry) {
-            let Some(whole) = c.get(0) else { continue };
-            if let Some(id) = pr_from_url(&c["url"]) {
-                found.push(Found { at: whole.start(), end: whole.end(), id });
-                covered.push((whole.start(), whole.end()));
-            } else if let Some(u) = c.name("url") {
-                covered.push((u.start(), u.end()));
-            }
-        }
-        // Reference-style links resolved through the definitions.
-        for c in ref_link_re().captures_iter(&entry) {
-            let Some(whole) = c.get(0) else { continue };
-            if covered.iter().any(|(s, e)| whole.start() >= *s && whole.start() < *e) {
-                continue;
-            }
-            let label = match c.name("label") {
-                Some(l) if !l.as_str().is_empty() => l.as_str(),
-                _ => &c["text"],
-            };
-            if let Some(id) = defs.get(&label.trim().to_lowercase()).and_then(|u| pr_from_url(u)) {
-                found.push(Found { at: whole.start(), end: whole.end(), id });
-                covered.push((whole.start(), whole.end()));
-            }
-        }
-        // Bare URLs.
-        for m in pr_url_re().find_iter(&entry) {
-            if covered.iter().any(|(s, e)| m.start() >= *s && m.start() < *e) {
-                continue;
-            }
-            if let Some(id) = pr_from_url(m.as_str()) {
-                let start = entry[..m.start()]
-                    .char_indices()
-                    .rev()
-                    .find(|(_, c)| c.is_whitespace() || *c == '(' || *c == '<')
-                    .map_or(0, |(i, c)| i + c.len_utf8());
-                found.push(Found { at: start, end: m.end(), id });
-                covered.push((start, m.end()));
-            }
-        }
-        // `#5600` anywhere else, and the configured patterns.
-        for c in bare_pr_re().captures_iter(&entry) {
-            let Some(m) = c.name("id") else { continue };
-            if !covered.iter().any(|(s, e)| m.start() >= *s && m.start() < *e) {
-                found.push(Found { at: m.start(), end: m.end(), id: m.as_str().to_string() });
-            }
-        }
-        for id in patterns.extract(&entry) {
-            if let Some(at) = entry.find(&id) {
-                if !covered.iter().any(|(s, e)| at >= *s && at < *e) {
-                    found.push(Found { at, end: at + id.len(), id });
-                }
-            }
-        }
-        found.sort_by_key(|f| f.at);
-        found.dedup_by_key(|f| f.at);
         // "see #1, #2 and #3": IDs listed right after a mention are mentions too.
         let mut last: Option<(usize, bool)> = None;
-        for f in found {
+        for f in found_in(&entry, defs, patterns) {
             let listed = |from: usize| {
                 entry.get(from..f.at).is_some_and(|gap| {
                     !gap.contains(['(', '[', ';', '.', ':'])
@@ -610,14 +646,14 @@ fn references(
                 _ => is_mention(entry.get(..f.at).unwrap_or("")),
             };
             last = Some((f.end.max(f.at), mention));
-            let list = if mention { &mut mentions } else { &mut claims };
-            if !list.contains(&f.id) {
+            let (list, set) = if mention { (&mut mentions, &mut mentioned) } else { (&mut claims, &mut claimed) };
+            if set.insert(f.id.clone()) {
                 list.push(f.id);
             }
         }
     }
     // An ID both claimed and mentioned is claimed.
-    mentions.retain(|m| !claims.contains(m));
+    mentions.retain(|m| !claimed.contains(m));
     (claims, mentions)
 }
 

@@ -17,7 +17,8 @@ use crate::version::Version;
 
 pub use parse::{parse_records, parse_single, RawRecord};
 pub use sources::{
-    from_changelog, from_tags, load_path, load_source, release_name, version_of_tag, SourceSpec, RELEASES_ENVIRONMENT,
+    from_changelog, from_tags, load_path, load_source, records_from_note, release_name, version_of_tag, SourceSpec,
+    RELEASES_ENVIRONMENT,
 };
 
 pub use crate::git::TagInfo;
@@ -207,13 +208,17 @@ pub fn finish(raw: RawRecord, origin: Origin, source: &SourceConfig) -> Result<R
 /// ids within a history are refused.
 pub fn histories(records: Vec<Record>, env: Option<&str>) -> Result<Vec<History>> {
     let mut by_env: Vec<History> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for r in records {
         if env.is_some_and(|e| e != r.environment) {
             continue;
         }
-        match by_env.iter_mut().find(|h| h.environment == r.environment) {
-            Some(h) => h.records.push(r),
-            None => by_env.push(History { environment: r.environment.clone(), records: vec![r] }),
+        match index.get(&r.environment) {
+            Some(&i) => by_env[i].records.push(r),
+            None => {
+                index.insert(r.environment.clone(), by_env.len());
+                by_env.push(History { environment: r.environment.clone(), records: vec![r] });
+            }
         }
     }
     for h in &mut by_env {

@@ -121,6 +121,21 @@ fn array_element_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// The 1-based line of each of these ascending byte offsets, counted in
+/// one pass (a `line_col` per record would rescan the text each time).
+fn lines_at(text: &str, offsets: impl Iterator<Item = usize>) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let (mut line, mut at) = (1, 0);
+    offsets
+        .map(|o| {
+            let o = o.clamp(at, bytes.len());
+            line += bytes[at..o].iter().filter(|b| **b == b'\n').count();
+            at = o;
+            line
+        })
+        .collect()
+}
+
 /// Parses a record file's text into records with the line each starts on.
 pub fn parse_records(name: &str, text: &str) -> Result<Vec<(RawRecord, usize)>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -131,12 +146,8 @@ pub fn parse_records(name: &str, text: &str) -> Result<Vec<(RawRecord, usize)>> 
     match first {
         '[' => {
             let records: Vec<RawRecord> = serde_json::from_str(body).map_err(|e| json_error(name, &e, 0))?;
-            let starts = array_element_starts(body);
-            Ok(records
-                .into_iter()
-                .enumerate()
-                .map(|(i, r)| (r, starts.get(i).map_or(0, |s| line_col(text, s + bom).0)))
-                .collect())
+            let lines = lines_at(text, array_element_starts(body).into_iter().map(|s| s + bom));
+            Ok(records.into_iter().enumerate().map(|(i, r)| (r, lines.get(i).copied().unwrap_or(0))).collect())
         }
         '{' => {
             let mut out = Vec::new();

@@ -93,13 +93,21 @@ fn load_notes(source: &SourceConfig, spec: &str, repo: &Repo) -> Result<Vec<Reco
     let full = notes_ref(spec)?;
     let mut out = Vec::new();
     for note in repo.read_notes(&full)? {
-        let name = format!("notes:{spec}@{}", &note.commit[..note.commit.len().min(12)]);
-        for (mut raw, line) in parse_records(&name, &note.text)? {
-            if raw.commit.is_none() {
-                raw.commit = Some(note.commit.clone());
-            }
-            out.push(finish(raw, Origin { file: name.clone(), line }, source)?);
+        out.extend(records_from_note(source, spec, &note.commit, &note.text)?);
+    }
+    Ok(out)
+}
+
+/// The records in one note's text (on commit `commit`, in `notes:SPEC`):
+/// what `notes:REF` reads from each note, without git.
+pub fn records_from_note(source: &SourceConfig, spec: &str, commit: &str, text: &str) -> Result<Vec<Record>> {
+    let name = format!("notes:{spec}@{}", commit.get(..12).unwrap_or(commit));
+    let mut out = Vec::new();
+    for (mut raw, line) in parse_records(&name, text)? {
+        if raw.commit.is_none() {
+            raw.commit = Some(commit.to_string());
         }
+        out.push(finish(raw, Origin { file: name.clone(), line }, source)?);
     }
     Ok(out)
 }

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use super::markdown::render_findings;
 use super::Report;
 use crate::audit::{Finding, Severity};
-use crate::text::escape;
+use crate::text::{escape, safe_line};
 
 /// GitHub shows at most this many annotations per level per step.
 pub const PER_LEVEL: usize = 10;
@@ -70,15 +70,10 @@ pub fn render_github(report: &Report, out: &mut dyn Write, summary: Option<&mut 
             overflow.len()
         )?;
         for f in &overflow {
-            // Plain lines: escaped and prefixed, so none can start a workflow command.
-            writeln!(
-                out,
-                "  {} {} {}: {}",
-                f.severity.as_str(),
-                f.kind.as_str(),
-                escape(&f.record),
-                escape(&f.message)
-            )?;
+            // Plain lines: escaped, prefixed and defused (`##[` is a command
+            // anywhere in a line), so none can be taken for a workflow command.
+            let line = format!("  {} {} {}: {}", f.severity.as_str(), f.kind.as_str(), f.record, f.message);
+            writeln!(out, "{}", safe_line(&line))?;
         }
         if let Some(summary) = summary {
             render_findings(report, &overflow, "shipcheck: findings beyond the annotation limit", summary)?;

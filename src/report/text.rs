@@ -1,5 +1,6 @@
 //! Text output: findings grouped by record, one sentence each.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::Report;
@@ -41,6 +42,9 @@ impl Style {
     }
 }
 
+/// The widest a record line's column is padded to.
+const MAX_WIDTH: usize = 48;
+
 fn when(t: &Option<Timestamp>) -> String {
     Timestamp::human_or(*t, "(no date)")
 }
@@ -60,6 +64,16 @@ fn record_cells(r: &super::RecordLine) -> [String; 4] {
     [escape(&r.id).into_owned(), when(&r.deployed_at), target, vs]
 }
 
+/// Each record's findings (by environment and id), in report order, found
+/// by one pass over them rather than one per record.
+fn findings_by_record(findings: &[Finding]) -> HashMap<(&str, &str), Vec<&Finding>> {
+    let mut by_record: HashMap<(&str, &str), Vec<&Finding>> = HashMap::new();
+    for f in findings {
+        by_record.entry((f.environment.as_str(), f.record.as_str())).or_default().push(f);
+    }
+    by_record
+}
+
 /// Renders the report for a person.
 pub fn render_text(report: &Report, title: &str, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let envs = &report.summary.environments;
@@ -72,8 +86,11 @@ pub fn render_text(report: &Report, title: &str, style: Style, out: &mut dyn Wri
         escape(&report.repository)
     )?;
     let cells: Vec<[String; 4]> = report.records.iter().map(record_cells).collect();
-    let width = |i: usize| cells.iter().map(|c| c[i].chars().count()).max().unwrap_or(0);
+    // Columns line up to MAX_WIDTH; a longer cell overflows its own line
+    // only, so one huge id cannot pad every other line to its size.
+    let width = |i: usize| cells.iter().map(|c| c[i].chars().count().min(MAX_WIDTH)).max().unwrap_or(0);
     let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let by_record = findings_by_record(&report.findings);
     let mut env: Option<&str> = None;
     for (r, cell) in report.records.iter().zip(&cells) {
         if env != Some(r.environment.as_str()) && envs.len() > 1 {
@@ -83,8 +100,7 @@ pub fn render_text(report: &Report, title: &str, style: Style, out: &mut dyn Wri
             writeln!(out)?;
         }
         env = Some(r.environment.as_str());
-        let mine: Vec<&Finding> =
-            report.findings.iter().filter(|f| f.record == r.id && f.environment == r.environment).collect();
+        let mine: Vec<&Finding> = by_record.get(&(r.environment.as_str(), r.id.as_str())).cloned().unwrap_or_default();
         let verdict = match mine.iter().map(|f| f.severity).max() {
             None => style.paint("32", "ok"),
             Some(s) => {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Result;
 
 use super::resolve::Input;
-use super::steps::{introduced_by, unshipped_by, ClaimKey, RecordView};
+use super::steps::{changes_touched_by, introduced_by, unshipped_by, ClaimKey, RecordView};
 use super::{components, Bits, ChangeTruth, Containment, Graph, Live, Options, Previous, Reader, Truth};
 use crate::config::Component;
 use crate::git::Oid;
@@ -82,13 +82,16 @@ impl<'k> Followed<'k> {
     }
 
     /// Where the followed changes stand at deploy `k`: all of them after a
-    /// gap or a removal, else only those the added commits (and what they
-    /// revert) touch.
-    fn update(&mut self, graph: &Graph, k: usize, moved: &Moved, first: bool) {
-        let recheck: Vec<usize> = if self.recheck_all || !moved.removed.is_empty() || first {
+    /// gap, at the first deploy, or when `all` (the move is not from deploy
+    /// `k - 1`), else only those the added and removed commits (and what
+    /// they revert) touch: a change's standing depends on nothing else, and
+    /// rechecking every change at each rollback would cost records x changes.
+    fn update(&mut self, graph: &Graph, k: usize, moved: &Moved, all: bool) {
+        let recheck: Vec<usize> = if self.recheck_all || all {
             (0..self.names.len()).collect()
         } else {
-            self.touched_by(graph, &moved.added)
+            let moved_commits: Vec<u32> = moved.added.iter().chain(&moved.removed).copied().collect();
+            changes_touched_by(graph, &self.watch, &moved_commits)
         };
         self.recheck_all = false;
         for ki in recheck {
@@ -98,26 +101,6 @@ impl<'k> Followed<'k> {
                 self.containment[ki].set(k, now);
             }
         }
-    }
-
-    /// The changes whose standing the added commits can alter, following
-    /// reverts of reverts a few levels deep.
-    fn touched_by(&self, graph: &Graph, added: &[u32]) -> Vec<usize> {
-        let mut touched: Vec<usize> = Vec::new();
-        let mut stack: Vec<u32> = added.to_vec();
-        let mut depth = 0;
-        while !stack.is_empty() && depth < 8 {
-            let mut next = Vec::new();
-            for c in stack {
-                touched.extend(self.watch.get(&c).into_iter().flatten());
-                next.extend(graph.node(c).reverts.iter().copied());
-            }
-            stack = next;
-            depth += 1;
-        }
-        touched.sort_unstable();
-        touched.dedup();
-        touched
     }
 
     fn carriers_of(&self, change: &String) -> &[u32] {
@@ -155,15 +138,18 @@ impl Reader<'_> {
                 continue;
             };
             let ci = graph.node_of(checked.oid).expect("record commits were loaded");
+            // Compared with another commit than deploy k - 1's: standings move by more than this step.
+            let mut not_from_last = prev.is_none() || prev.as_ref().is_some_and(|p| p.record.is_none());
             if let (Some(b), true) = (input.last_against, k + 1 == n) {
                 prev = Some(base_deploy(graph, b));
+                not_from_last = true;
             }
             let Some(moved) = self.move_to(graph, ci, prev.as_ref()) else {
                 // A rollback or a switch of line: what stays live may lie
                 // below the first deploy, which was not read.
                 return Ok(None);
             };
-            followed.update(graph, k, &moved, prev.is_none());
+            followed.update(graph, k, &moved, not_from_last);
             let view = RecordView::new(record, &components);
             let mut deploy = self.checked_deploy(graph, ci, res, moved.previous.clone());
             if let Some(p) = &prev {

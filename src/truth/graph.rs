@@ -62,14 +62,23 @@ impl Bits {
             *w |= 1 << (i % 64);
         }
     }
-    fn union_with(&mut self, other: &Bits) {
+    /// Adds every node of `other`.
+    pub(super) fn union_with(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a |= b;
         }
     }
-    fn iter_minus<'a>(&'a self, other: &'a Bits) -> impl Iterator<Item = u32> + 'a {
-        self.0.iter().zip(other.0.iter()).enumerate().flat_map(|(wi, (a, b))| {
-            let mut w = a & !b;
+    /// The nodes of this set that are not in `other`.
+    pub(super) fn iter_minus<'a>(&'a self, other: &'a Bits) -> impl Iterator<Item = u32> + 'a {
+        self.words_with(other, |a, b| a & !b)
+    }
+    /// The nodes in exactly one of the two sets.
+    pub(super) fn iter_changed<'a>(&'a self, other: &'a Bits) -> impl Iterator<Item = u32> + 'a {
+        self.words_with(other, |a, b| a ^ b)
+    }
+    fn words_with<'a>(&'a self, other: &'a Bits, op: fn(u64, u64) -> u64) -> impl Iterator<Item = u32> + 'a {
+        self.0.iter().zip(other.0.iter()).enumerate().flat_map(move |(wi, (a, b))| {
+            let mut w = op(*a, *b);
             std::iter::from_fn(move || {
                 if w == 0 {
                     return None;
@@ -323,9 +332,10 @@ impl Graph {
             }
             picked_from = pick_re().captures_iter(message).filter_map(|c| Oid::from_str(&c[1]).ok()).collect();
             if !is_revert {
+                // `extract` gives each ID once, so each interns to a new number.
                 for id in patterns.extract(message) {
                     let n = self.intern(&id);
-                    if !changes.contains(&n) {
+                    if self.carriers[n as usize].last() != Some(&idx) {
                         changes.push(n);
                         self.carriers[n as usize].push(idx);
                     }
@@ -411,8 +421,9 @@ impl Graph {
     /// picks of it, what it was picked from, and other picks of that.
     pub fn trailer_equivalents(&self, oid: Oid) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut push = |i: u32| {
-            if !out.contains(&i) {
+            if seen.insert(i) {
                 out.push(i);
             }
         };

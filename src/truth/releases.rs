@@ -16,12 +16,12 @@
 //! Commits only reachable from `refs/pull/*` are evidence, never shipped:
 //! the graph is loaded from the records' commits only.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
 
 use super::resolve::Input;
-use super::steps::{introduced_by, unshipped_by, ClaimKey, RecordView};
+use super::steps::{changes_touched_by, introduced_by, unshipped_by, ClaimKey, RecordView};
 use super::{components, Bits, ChangeTruth, ClaimTruth, Containment, Graph, Live, Options, Previous, Reader, Truth};
 use crate::git::Oid;
 use crate::records::History;
@@ -29,12 +29,73 @@ use crate::records::History;
 /// Patch-ids computed so far (`None`: a merge or an empty commit).
 type PatchCache = HashMap<u32, Option<Oid>>;
 
+/// What following the claimed IDs works out once for all of them: a
+/// changelog may claim many thousands.
+struct KeySeen {
+    /// The newest loaded commit.
+    tip: Option<Oid>,
+    /// Commit -> whether it only touches the changelog file.
+    only_source: HashMap<u32, bool>,
+}
+
 /// One release as its claims are checked: its index, what its commit
 /// reaches and what it added.
 struct Release<'a> {
     k: usize,
     reach: &'a Bits,
     added: &'a [u32],
+}
+
+/// Where each claimed change stands, release after release, rechecking only
+/// what can have moved: at the first release every change; after that the
+/// changes carried (or reverted) by commits that one release reaches and
+/// the one before does not, or the other way round, and the claims of the
+/// release before (its equivalents may have set them). Rechecking every
+/// change at every release would cost releases x changes: a changelog of
+/// thousands of sections would take minutes.
+struct Standings<'k> {
+    names: Vec<&'k str>,
+    carriers: Vec<Vec<u32>>,
+    /// Commit -> the changes it carries.
+    watch: HashMap<u32, Vec<usize>>,
+    index: HashMap<&'k str, usize>,
+    /// The last resolved release's reach (none before the first), and its claims.
+    last_reach: Option<Bits>,
+    last_claims: Vec<usize>,
+}
+
+impl<'k> Standings<'k> {
+    fn new(keys: &'k BTreeMap<String, ClaimKey>, graph: &Graph) -> Standings<'k> {
+        let names: Vec<&str> = keys.keys().map(String::as_str).collect();
+        let carriers: Vec<Vec<u32>> = keys.values().map(|k| k.carriers(graph)).collect();
+        let mut watch: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (ki, cs) in carriers.iter().enumerate() {
+            for c in cs {
+                watch.entry(*c).or_default().push(ki);
+            }
+        }
+        let index = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        Standings { names, carriers, watch, index, last_reach: None, last_claims: Vec::new() }
+    }
+
+    /// The changes to recheck at a release reaching `reach` whose record is
+    /// `record`; remembers both for the next release.
+    fn rechecks_at(&mut self, graph: &Graph, reach: &Bits, record: &crate::records::Record) -> Vec<usize> {
+        let mut out = match &self.last_reach {
+            Some(before) => {
+                let moved: Vec<u32> = reach.iter_changed(before).collect();
+                changes_touched_by(graph, &self.watch, &moved)
+            }
+            None => (0..self.names.len()).collect(),
+        };
+        out.append(&mut self.last_claims);
+        out.sort_unstable();
+        out.dedup();
+        self.last_claims =
+            record.changes.iter().flatten().filter_map(|c| self.index.get(c.as_str()).copied()).collect();
+        self.last_reach = Some(reach.clone());
+        out
+    }
 }
 
 /// The newest earlier release on this release's line: one whose commit
@@ -54,7 +115,13 @@ impl Reader<'_> {
         let components = self.components(input)?;
         let mut cache = PatchCache::new();
         let source_file = history.records.iter().find_map(|r| r.source.file.as_deref());
-        let keys = self.claim_keys(&graph, input, |c| self.release_key(&graph, c, source_file, &mut cache))?;
+        let mut seen = KeySeen {
+            // The newest commit: where a pull request left the history (see `pull_request_squashes`).
+            tip: graph.nodes.iter().max_by_key(|n| n.time).map(|n| n.oid),
+            only_source: HashMap::new(),
+        };
+        let keys =
+            self.claim_keys(&graph, input, |c| self.release_key(&graph, c, source_file, &mut cache, &mut seen))?;
         let mut changes: BTreeMap<String, ChangeTruth> = keys
             .iter()
             .map(|(c, k)| {
@@ -62,6 +129,7 @@ impl Reader<'_> {
                 (c.clone(), ChangeTruth { contained: Containment::default(), carriers })
             })
             .collect();
+        let mut standings = Standings::new(&keys, &graph);
         let mut reaches: Vec<Option<Bits>> = vec![None; n];
         let mut earlier = Bits::new(graph.len());
         let mut deploys = Vec::with_capacity(n);
@@ -82,7 +150,7 @@ impl Reader<'_> {
             let reach = graph.reach_full(ci);
             let prev = line_previous(&graph, input, &reaches, &reach, k);
             let added: Vec<u32> = match prev {
-                Some(_) => (0..graph.len() as u32).filter(|&i| reach.get(i) && !earlier.get(i)).collect(),
+                Some(_) => reach.iter_minus(&earlier).collect(),
                 None => Vec::new(),
             };
             let previous = prev.map_or(Previous::Baseline, |j| Previous::Record { index: j });
@@ -94,9 +162,9 @@ impl Reader<'_> {
                 deploy.introduced = introduced_by(&graph, &added, &reach, preach);
                 deploy.unshipped = unshipped_by(&graph, reverted, &reach, preach);
             }
-            for (c, key) in &keys {
-                let live = graph.live(&key.carriers(&graph), &reach);
-                if let Some(t) = changes.get_mut(c) {
+            for ki in standings.rechecks_at(&graph, &reach, record) {
+                let live = graph.live(&standings.carriers[ki], &reach);
+                if let Some(t) = changes.get_mut(standings.names[ki]) {
                     t.contained.set(k, Some(matches!(live, Live::Contained(_))));
                 }
             }
@@ -109,11 +177,7 @@ impl Reader<'_> {
             deploy.components = self.component_states(checked.oid, prev_oid, &components, &mut versions, with_files)?;
             deploy.added = self.commit_refs(&graph, &added);
             deploys.push(deploy);
-            for i in 0..graph.len() as u32 {
-                if reach.get(i) {
-                    earlier.set(i);
-                }
-            }
+            earlier.union_with(&reach);
             reaches[k] = Some(reach);
         }
         self.advance(n, n);
@@ -135,13 +199,19 @@ impl Reader<'_> {
         c: &str,
         source_file: Option<&str>,
         cache: &mut PatchCache,
+        seen: &mut KeySeen,
     ) -> Result<ClaimKey> {
-        let pulled = self.pull_request_squashes(graph, c, cache)?;
-        let own: Vec<u32> = match source_file {
-            Some(f) => {
-                graph.carriers(c).iter().copied().filter(|&i| self.only_touches(graph, i, f).unwrap_or(false)).collect()
-            }
-            None => Vec::new(),
+        let pulled = self.pull_request_squashes(graph, c, seen.tip, cache)?;
+        let own: HashSet<u32> = match source_file {
+            Some(f) => graph
+                .carriers(c)
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    *seen.only_source.entry(i).or_insert_with(|| self.only_touches(graph, i, f).unwrap_or(false))
+                })
+                .collect(),
+            None => HashSet::new(),
         };
         if pulled.is_empty() && own.is_empty() {
             return Ok(ClaimKey::Id(c.to_string()));
@@ -225,7 +295,13 @@ impl Reader<'_> {
     /// For `#N` that no commit message carries, where `refs/pull/N/head`
     /// exists: the loaded commits whose patch equals the pull request's
     /// combined diff (merge-base..head), i.e. its squash that lost the number.
-    fn pull_request_squashes(&self, graph: &Graph, change: &str, cache: &mut PatchCache) -> Result<Vec<u32>> {
+    fn pull_request_squashes(
+        &self,
+        graph: &Graph,
+        change: &str,
+        tip: Option<Oid>,
+        cache: &mut PatchCache,
+    ) -> Result<Vec<u32>> {
         let Some(number) = change.strip_prefix('#').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         else {
             return Ok(Vec::new());
@@ -234,7 +310,7 @@ impl Reader<'_> {
             return Ok(Vec::new());
         }
         // The base: where the pull request left the history the records reach.
-        let Some(tip) = graph.nodes.iter().max_by_key(|n| n.time).map(|n| n.oid) else {
+        let Some(tip) = tip else {
             return Ok(Vec::new());
         };
         let Some((want, head_time)) = self.repo.pull_request_patch(number, tip)? else {

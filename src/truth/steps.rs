@@ -3,7 +3,7 @@
 //! the components' states and versions, commits equivalent to a claimed one,
 //! and assembling a deploy's truth.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
 
@@ -57,11 +57,13 @@ pub(super) fn unshipped_by(
     before: &Bits,
 ) -> Vec<String> {
     let mut unshipped: Vec<String> = Vec::new();
+    let mut seen: HashSet<u32> = HashSet::new();
     for c in candidates {
         for &ch in &graph.node(c).changes {
             let name = graph.change_name(ch);
             let carriers = graph.carriers(name);
-            if !unshipped.iter().any(|u| u == name)
+            // Whether a change is un-shipped does not depend on the candidate: check each once.
+            if seen.insert(ch)
                 && matches!(graph.live(carriers, before), Live::Contained(_))
                 && !matches!(graph.live(carriers, reach), Live::Contained(_))
             {
@@ -70,6 +72,28 @@ pub(super) fn unshipped_by(
         }
     }
     unshipped
+}
+
+/// The followed changes (indexes, through `watch`: commit -> changes it
+/// carries) whose standing a change in the reach of these commits can
+/// alter: those they carry, and those carried by what they revert,
+/// following reverts of reverts a few levels deep (as [`Graph::live`] does).
+pub(super) fn changes_touched_by(graph: &Graph, watch: &HashMap<u32, Vec<usize>>, commits: &[u32]) -> Vec<usize> {
+    let mut touched: Vec<usize> = Vec::new();
+    let mut stack: Vec<u32> = commits.to_vec();
+    let mut depth = 0;
+    while !stack.is_empty() && depth < 8 {
+        let mut next = Vec::new();
+        for c in stack {
+            touched.extend(watch.get(&c).into_iter().flatten());
+            next.extend(graph.node(c).reverts.iter().copied());
+        }
+        stack = next;
+        depth += 1;
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    touched
 }
 
 /// Where a claim stands, from where its carriers stand.
@@ -146,7 +170,9 @@ impl Reader<'_> {
     /// the records' commits (and the base).
     pub(super) fn components(&self, input: &Input) -> Result<Vec<Component>> {
         if self.config.default_components {
-            let commits: Vec<Oid> = input.checked().chain(input.base).collect();
+            // Each commit once: a long log deploys the same few commits again and again.
+            let mut seen = HashSet::new();
+            let commits: Vec<Oid> = input.checked().chain(input.base).filter(|c| seen.insert(*c)).collect();
             components::default_components(self.repo, &commits)
         } else {
             Ok(self.config.components.clone())
