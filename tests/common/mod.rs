@@ -92,6 +92,27 @@ impl Run {
             panic!("stdout of {:?} is not JSON ({e}):\n{}\nstderr:\n{}", self.args, self.stdout, self.stderr)
         })
     }
+    /// The `findings` array of a run that answered (exit 0 or 1 with a JSON
+    /// document on stdout); panics with the command, stdout and stderr for
+    /// anything else, so that a crash never reads as "no findings".
+    pub fn findings(&self) -> Vec<Value> {
+        assert!(
+            self.code == 0 || self.code == 1,
+            "shipcheck {:?} did not answer: exit {} (0 or 1 expected; a test expecting 2 uses run and expect(2))\n\
+             --- stdout\n{}\n--- stderr\n{}",
+            self.args,
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        match self.json().get("findings").and_then(Value::as_array) {
+            Some(findings) => findings.clone(),
+            None => panic!(
+                "shipcheck {:?} printed no `findings` array (exit {})\n--- stdout\n{}\n--- stderr\n{}",
+                self.args, self.code, self.stdout, self.stderr
+            ),
+        }
+    }
     /// Asserts the exit code, printing everything when it differs.
     pub fn expect(&self, code: i32) -> &Run {
         assert_eq!(
@@ -134,6 +155,10 @@ pub fn run(f: &Fixture, args: &[&str]) -> Run {
 }
 
 /// `audit --format json` over record files; returns the run and its findings.
+///
+/// Panics, printing the command, its stdout and its stderr, unless the run
+/// answered: exit 0 or 1 and a JSON document with a `findings` array. A
+/// test that expects exit 2 uses [`run`] and [`Run::expect`].
 pub fn audit_json(f: &Fixture, records: &[&Path], extra: &[&str]) -> (Run, Vec<Value>) {
     let mut args: Vec<String> = vec!["--format".into(), "json".into(), "audit".into()];
     for r in records {
@@ -143,7 +168,7 @@ pub fn audit_json(f: &Fixture, records: &[&Path], extra: &[&str]) -> (Run, Vec<V
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = run(f, &refs);
-    let findings = if r.code == 2 { Vec::new() } else { r.json()["findings"].as_array().cloned().unwrap_or_default() };
+    let findings = r.findings();
     (r, findings)
 }
 
