@@ -19,6 +19,7 @@ mod suite {
     mod hostile;
     mod html;
     mod incident;
+    mod isolation;
     mod layout;
     mod onboard;
     mod records_input;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -41,14 +43,12 @@ impl Fixture {
     /// A `git clone --depth 1` of the repository, in `dir`.
     pub fn shallow_clone(&self, dir: &Path) -> PathBuf {
         let clone = dir.join("shallow");
-        let status = Command::new("git")
+        let out = git()
             .args(["clone", "-q", "--depth", "1", &format!("file://{}", self.repo().display())])
             .arg(&clone)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .status()
+            .output()
             .expect("git runs");
-        assert!(status.success(), "git clone --depth 1 failed");
+        assert!(out.status.success(), "git clone --depth 1 failed: {}", String::from_utf8_lossy(&out.stderr));
         clone
     }
     /// Writes any file beside the repository.
@@ -124,26 +124,95 @@ impl Run {
     }
 }
 
-/// Runs the shipcheck binary in `cwd` with a clean environment: a
-/// temporary HOME, no git configuration, no colour variables.
-pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let home = tempfile::tempdir().unwrap();
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_shipcheck"))
-        .args(args)
-        .current_dir(cwd)
+/// A command whose environment is only what a test gives it: see
+/// [`isolated_command`]. It derefs to the [`Command`]; the temporary HOME
+/// lives as long as this value, so keep it until the program has ended.
+pub struct Isolated {
+    command: Command,
+    home: TempDir,
+}
+
+impl Isolated {
+    /// The temporary HOME the program runs with.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+}
+
+impl Deref for Isolated {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        &self.command
+    }
+}
+
+impl DerefMut for Isolated {
+    fn deref_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+}
+
+/// The one way tests start a program (the binary, git, a browser, a
+/// shell): a cleared environment with only PATH kept, a new empty HOME (so
+/// no `~/.gitconfig`, `~/.config/git/*` or shell profile is read),
+/// `GIT_CONFIG_GLOBAL=/dev/null` and `GIT_CONFIG_NOSYSTEM=1` for the git
+/// command line. Nothing else leaks in from the test's own environment:
+/// no `NO_COLOR`, `CI`, `GIT_DIR`, `GIT_WORK_TREE` (set when the tests run
+/// from a git hook), `TERM` or locale. A test adds what it needs with `.env`.
+pub fn isolated_command(program: impl AsRef<OsStr>) -> Isolated {
+    let home = tempfile::tempdir().expect("a temporary HOME");
+    let mut command = Command::new(program);
+    command
         .env_clear()
-        .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("shipcheck runs");
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    Isolated { command, home }
+}
+
+/// The shipcheck binary under [`isolated_command`].
+pub fn shipcheck_command() -> Isolated {
+    isolated_command(env!("CARGO_BIN_EXE_shipcheck"))
+}
+
+/// The git command line under [`isolated_command`]; a missing git fails
+/// under CI and is a failure here too (every machine that builds shipcheck
+/// has git).
+pub fn git() -> Isolated {
+    isolated_command("git")
+}
+
+/// Whether the tests run under CI (`CI` set to anything but empty,
+/// `false` or `0`): there, a test that lacks what it needs fails.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A test cannot run its point here because the machine lacks `what`:
+/// under CI that is a failure (`.ci/run` installs what the tests need);
+/// elsewhere it prints why on stderr and the caller returns. Run
+/// `cargo test -- --nocapture` to see the notices, or set CI=true to make
+/// them failures.
+pub fn lacking(test: &str, what: &str) {
+    assert!(!under_ci(), "{test}: {what}; under CI this is a failure (.ci/run must provide it)");
+    eprintln!("SKIPPED {test}: {what} (with CI set this test fails)");
+}
+
+/// What an isolated program gave, as a [`Run`].
+pub fn output_of(args: Vec<String>, out: Output) -> Run {
     Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
+        args,
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs the shipcheck binary in `cwd` under [`isolated_command`].
+pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let out = shipcheck_command().args(args).current_dir(cwd).output().expect("shipcheck runs");
+    output_of(args.iter().map(|s| s.to_string()).collect(), out)
 }
 
 /// Runs shipcheck with `--repo` set to the fixture's repository.

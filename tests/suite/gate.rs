@@ -1,11 +1,10 @@
 //! `shipcheck gate`, CI output formats, the GitHub Action and the JSON schema.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::common::{brief, fixture, run, scenario, triples, Fixture};
+use crate::common::{brief, fixture, isolated_command, run, scenario, shipcheck_command, triples, Fixture};
 
 /// The incident's log up to prod-41, and prod-42 as a pending record.
 fn incident_gate(f: &Fixture, pending: Value) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -239,7 +238,7 @@ fn annotations_beyond_ten_per_level_go_to_the_step_summary() {
         &json!({"id": "d1", "commit": f.sha("c12"), "changes": [], "components": ["app"]}).to_string(),
     );
     let summary = f.built.root.join("summary.md");
-    let out = Command::new(env!("CARGO_BIN_EXE_shipcheck"))
+    let out = shipcheck_command()
         .args(["--repo", f.repo().to_str().unwrap(), "--format", "github", "gate", "--record", pend.to_str().unwrap()])
         .args(["--records", hist.to_str().unwrap()])
         .env("GITHUB_STEP_SUMMARY", &summary)
@@ -258,7 +257,7 @@ fn the_action_runs_locally_as_a_script() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/actions/shipcheck");
     let yaml = std::fs::read_to_string(root.join("action.yml")).unwrap();
     // The YAML parses and names the inputs the issue asks for (python3's yaml is installed by .ci/run).
-    let check = Command::new("python3")
+    let check = isolated_command("python3")
         .args([
             "-c",
             "import sys, yaml; d = yaml.safe_load(sys.stdin); assert d['runs']['using'] == 'composite'; print(' '.join(d['inputs']))",
@@ -283,7 +282,7 @@ fn the_action_runs_locally_as_a_script() {
     let (hist, pend) = incident_gate(&f, as_written());
     let summary = f.built.root.join("step-summary.md");
     let output = f.built.root.join("step-output");
-    let out = Command::new("bash")
+    let out = isolated_command("bash")
         .arg(root.join("gate.sh"))
         .current_dir(f.repo())
         .env("SHIPCHECK", env!("CARGO_BIN_EXE_shipcheck"))

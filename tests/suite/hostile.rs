@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::common::{audit_json, brief, fixture, run, run_in, scenario, triples, Fixture, Run};
+use crate::common::{audit_json, brief, fixture, isolated_command, run, run_in, scenario, triples, Fixture, Run};
 
 // ---------------------------------------------------------------------------
 // Repositories built object by object with git2, for what a scenario cannot
@@ -34,9 +34,24 @@ struct Raw {
 }
 
 impl Raw {
+    /// An empty repository, opened as the fixture builder opens its own:
+    /// bare, with only its own configuration file, so that nothing of the
+    /// user's git configuration applies.
     fn new() -> Raw {
         let dir = tempfile::tempdir().unwrap();
-        let git = Repository::init(dir.path().join("repo")).unwrap();
+        let git_dir = dir.path().join("repo/.git");
+        drop(
+            Repository::init_opts(
+                &git_dir,
+                git2::RepositoryInitOptions::new().bare(true).mkpath(true).external_template(false),
+            )
+            .unwrap(),
+        );
+        let mut config = git2::Config::open(&git_dir.join("config")).unwrap();
+        config.set_bool("core.bare", false).unwrap();
+        drop(config);
+        let git = Repository::open_bare(&git_dir).unwrap();
+        git.set_config(&git2::Config::open(&git_dir.join("config")).unwrap()).unwrap();
         std::fs::write(git.path().join("HEAD"), "ref: refs/heads/main\n").unwrap();
         Raw { dir, git }
     }
@@ -779,7 +794,7 @@ fn read_commands_run_no_hooks_filters_or_configured_programs() {
         );
     }
     // The script works: had anything run it, the marker would exist.
-    std::process::Command::new(&script).stdin(std::process::Stdio::null()).status().unwrap();
+    isolated_command(&script).stdin(std::process::Stdio::null()).status().unwrap();
     assert!(marker.exists());
 }
 
@@ -795,7 +810,7 @@ fn append_to_a_full_disk_fails_and_leaves_the_log_as_it_was() {
     let f = fixture("incident");
     let mnt = f.built.root.join("tiny");
     std::fs::create_dir_all(&mnt).unwrap();
-    let mounted = std::process::Command::new("mount")
+    let mounted = isolated_command("mount")
         .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)])
         .stderr(std::process::Stdio::null())
         .status()
@@ -846,11 +861,7 @@ fn append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was() {
         let mnt = f.built.root.join("ro");
         std::fs::create_dir_all(&mnt).unwrap();
         let sh = |args: &[&str]| {
-            std::process::Command::new("mount")
-                .args(args)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
+            isolated_command("mount").args(args).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
         };
         if !sh(&["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)]) {
             eprintln!("NOTICE: append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was skipped: running as root and mounting is not permitted");
@@ -879,12 +890,12 @@ struct Unmount(PathBuf);
 
 impl Drop for Unmount {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = isolated_command("umount").arg(&self.0).status();
     }
 }
 
 fn is_root() -> bool {
-    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+    isolated_command("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 #[test]

@@ -7,12 +7,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use regex::Regex;
 
-use crate::common::{fixture, run, scenario, Fixture};
+use crate::common::{fixture, isolated_command, run, scenario, Fixture, Isolated};
 
 /// The HTML report of a fixture's record file.
 fn html(f: &Fixture, records: &Path) -> String {
@@ -236,8 +235,8 @@ impl Browser {
         }
     }
 
-    fn command(&self, profile: &Path) -> Command {
-        let mut c = Command::new(&self.path);
+    fn command(&self, profile: &Path) -> Isolated {
+        let mut c = isolated_command(&self.path);
         c.args([
             "--headless",
             "--no-sandbox",

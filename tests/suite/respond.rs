@@ -1,10 +1,10 @@
 //! Issue 4: `show`, `trace` and `record` answer "what truly shipped?".
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::common::{audit_json, brief, fixture, run, triples, Fixture};
+use crate::common::{audit_json, brief, fixture, run, shipcheck_command, triples, Fixture};
 
 /// The output with the fixture's temporary folder replaced by `[ROOT]`.
 fn redact(f: &Fixture, text: &str) -> String {
@@ -419,23 +419,20 @@ fn eight_concurrent_appends_leave_eight_intact_lines() {
     let path = f.built.root.join("concurrent.jsonl");
     let p = path.to_str().unwrap().to_string();
     let repo = f.repo().to_str().unwrap().to_string();
-    let home = tempfile::tempdir().unwrap();
+    // Each command (and its temporary HOME) is kept until its child has ended.
     let children: Vec<_> = (0..8)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_shipcheck"))
+            let mut command = shipcheck_command();
+            command
                 .args(["--repo", &repo, "record", "--env", "production", "--commit", "HEAD"])
                 .args(["--id", &format!("run-{i}"), "--at", "2023-03-29T09:00:00Z", "--append", &p])
-                .env_clear()
-                .env("HOME", home.path())
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("shipcheck starts")
+                .stderr(Stdio::piped());
+            let child = command.spawn().expect("shipcheck starts");
+            (command, child)
         })
         .collect();
-    for c in children {
+    for (_command, c) in children {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }

@@ -304,12 +304,12 @@ fn notes_round_trip_record_then_audit() {
     r.expect(0);
     assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
     // The note holds both lines (git itself reads it).
-    let note = std::process::Command::new("git")
+    let note = crate::common::git()
         .args(["notes", "--ref=deploys", "show", &f.sha("crash")])
         .current_dir(f.repo())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
-        .unwrap();
+        .expect("git runs");
+    assert!(note.status.success(), "{}", String::from_utf8_lossy(&note.stderr));
     let text = String::from_utf8_lossy(&note.stdout);
     assert_eq!(text.lines().count(), 2, "{text}");
 }
