@@ -241,13 +241,99 @@ pub fn audit_json(f: &Fixture, records: &[&Path], extra: &[&str]) -> (Run, Vec<V
     (r, findings)
 }
 
-/// Findings reduced to (record, kind, change or component) for exact comparison.
+/// Which of `change` and `component` a finding of `kind` names: exactly
+/// one of them, or neither.
+pub fn subject_of(kind: &str) -> Option<&'static str> {
+    match kind {
+        "claimed-not-shipped"
+        | "shipped-not-claimed"
+        | "shipped-earlier"
+        | "unverified-claim"
+        | "claimed-outside-component" => Some("change"),
+        "component-not-claimed" | "component-not-changed" | "version-mismatch" => Some("component"),
+        "date-mismatch" | "unknown-ref" | "ref-mismatch" | "rolled-back" | "commit-without-change" => None,
+        other => panic!("unknown finding kind {other:?}: add it to tests/common subject_of"),
+    }
+}
+
+/// One finding as the fields a test pins: record, kind, severity, change
+/// and component (absent as `None`), each read strictly.
+pub type Exact = (String, String, String, Option<String>, Option<String>);
+
+/// An [`Exact`] written in a test: borrowed strings.
+pub type ExactRef<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+fn string_field(f: &Value, key: &str) -> String {
+    match f.get(key).and_then(Value::as_str) {
+        Some(s) => s.to_string(),
+        None => panic!("finding has no string `{key}`: {f:#}"),
+    }
+}
+
+fn optional_field(f: &Value, key: &str) -> Option<String> {
+    match f.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => panic!("finding's `{key}` is neither a string nor null ({other}): {f:#}"),
+    }
+}
+
+/// Checks that a finding names what its kind is about (a change, a
+/// component, or neither), so that a component finding mislabelled as a
+/// change, or one naming both, fails here.
+fn check_subject(f: &Value) {
+    let kind = string_field(f, "kind");
+    let change = optional_field(f, "change");
+    let component = optional_field(f, "component");
+    let names = match subject_of(&kind) {
+        Some("change") => change.is_some() && component.is_none(),
+        Some(_) => component.is_some() && change.is_none(),
+        None => change.is_none() && component.is_none(),
+    };
+    assert!(names, "a {kind} finding names change {change:?} and component {component:?}: {f:#}");
+}
+
+/// Findings as whole values: (record, kind, severity, change, component).
+pub fn exact(findings: &[Value]) -> Vec<Exact> {
+    findings
+        .iter()
+        .map(|f| {
+            check_subject(f);
+            (
+                string_field(f, "record"),
+                string_field(f, "kind"),
+                string_field(f, "severity"),
+                optional_field(f, "change"),
+                optional_field(f, "component"),
+            )
+        })
+        .collect()
+}
+
+/// Owned [`Exact`] values for an expectation: `("prod-41",
+/// "claimed-not-shipped", "error", Some("AUTH-77"), None)`.
+pub fn exactly(items: &[ExactRef<'_>]) -> Vec<Exact> {
+    items
+        .iter()
+        .map(|(r, k, s, ch, co)| {
+            (r.to_string(), k.to_string(), s.to_string(), ch.map(str::to_string), co.map(str::to_string))
+        })
+        .collect()
+}
+
+/// Findings reduced to (record, kind, change or component) for exact
+/// comparison. The third slot is the change for a finding about a change
+/// and the component for one about a component (empty for neither); each
+/// finding is checked to name the one its kind is about, so the merged
+/// slot cannot hide a component finding labelled as a change. Use
+/// [`exact`] where the severity matters.
 pub fn brief(findings: &[Value]) -> Vec<(String, String, String)> {
     findings
         .iter()
         .map(|f| {
-            let what = f["change"].as_str().or(f["component"].as_str()).unwrap_or("").to_string();
-            (f["record"].as_str().unwrap().to_string(), f["kind"].as_str().unwrap().to_string(), what)
+            check_subject(f);
+            let what = optional_field(f, "change").or(optional_field(f, "component")).unwrap_or_default();
+            (string_field(f, "record"), string_field(f, "kind"), what)
         })
         .collect()
 }

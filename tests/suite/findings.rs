@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{audit_json, brief, fixture, scenario, triples, Fixture};
+use crate::common::{audit_json, exact, exactly, fixture, scenario, Fixture};
 
 fn rec(id: &str, target: (&str, &str), at: &str, components: Value, changes: Value) -> Value {
     let mut r = json!({ "id": id, "environment": "production", "deployed_at": at });
@@ -51,10 +51,9 @@ fn shipped_not_claimed_without_an_earlier_claim() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "shipped-not-claimed", "AUTH-77")]));
+    assert_eq!(exact(&findings), exactly(&[("prod-42", "shipped-not-claimed", "error", Some("AUTH-77"), None)]));
     assert_eq!(findings[0]["evidence"].get("claimed_in"), None);
     assert_eq!(findings[0]["evidence"]["commits"], json!([f.sha("auth-77")]));
-    assert_eq!(findings[0]["severity"], "error");
 }
 
 #[test]
@@ -73,10 +72,12 @@ fn shipped_earlier_names_the_record_that_first_shipped_it() {
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);
     assert_eq!(
-        brief(&findings),
-        triples(&[("prod-42", "shipped-earlier", "WEB-12"), ("prod-42", "claimed-outside-component", "WEB-12")])
+        exact(&findings),
+        exactly(&[
+            ("prod-42", "shipped-earlier", "warning", Some("WEB-12"), None),
+            ("prod-42", "claimed-outside-component", "warning", Some("WEB-12"), None),
+        ])
     );
-    assert_eq!(findings[0]["severity"], "warning");
     assert_eq!(findings[0]["evidence"]["first_shipped_in"], "prod-41");
     assert_eq!(findings[1]["evidence"]["components"], json!(["web"]));
 }
@@ -97,10 +98,12 @@ fn claimed_outside_component() {
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
     assert_eq!(
-        brief(&findings),
-        triples(&[("prod-42", "claimed-outside-component", "AUTH-77"), ("prod-42", "component-not-claimed", "auth")])
+        exact(&findings),
+        exactly(&[
+            ("prod-42", "claimed-outside-component", "warning", Some("AUTH-77"), None),
+            ("prod-42", "component-not-claimed", "error", None, Some("auth")),
+        ])
     );
-    assert_eq!(findings[0]["severity"], "warning");
     assert!(findings[0]["message"]
         .as_str()
         .unwrap()
@@ -122,7 +125,7 @@ fn date_mismatch_when_deployed_before_the_commit_existed() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "date-mismatch", "")]));
+    assert_eq!(exact(&findings), exactly(&[("prod-42", "date-mismatch", "error", None, None)]));
     assert_eq!(findings[0]["evidence"]["record_time"], "2023-03-21T09:00:00Z");
     assert_eq!(findings[0]["evidence"]["commit_time"], "2023-03-22T14:30:00Z");
 }
@@ -145,7 +148,10 @@ fn unknown_ref_for_a_missing_release_and_commit() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "unknown-ref", ""), ("prod-43", "unknown-ref", "")]));
+    assert_eq!(
+        exact(&findings),
+        exactly(&[("prod-42", "unknown-ref", "error", None, None), ("prod-43", "unknown-ref", "error", None, None)])
+    );
     let msg = findings[0]["message"].as_str().unwrap();
     assert!(msg.contains("v2099.01.01") && msg.contains("no tag"), "{msg}");
     assert!(findings[1]["message"].as_str().unwrap().contains("does not exist"));
@@ -167,7 +173,7 @@ fn claimed_commit_sha_that_does_not_exist() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "claimed-not-shipped", missing)]));
+    assert_eq!(exact(&findings), exactly(&[("prod-42", "claimed-not-shipped", "error", Some(missing), None)]));
     assert!(findings[0]["message"].as_str().unwrap().contains("no such commit"));
 }
 
@@ -226,8 +232,7 @@ files = { "app/main.py" = "print('hi')\n" }
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);
-    assert_eq!(brief(&findings), triples(&[("d2", "commit-without-change", "")]));
-    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(exact(&findings), exactly(&[("d2", "commit-without-change", "warning", None, None)]));
     assert_eq!(findings[0]["evidence"]["commits"], json!([f.sha("two")]));
     assert_eq!(findings[0]["environment"], "default");
     let (r, _) = audit_json(&f, &[&log], &["--fail-on", "warning"]);
@@ -239,12 +244,9 @@ fn version_mismatch_on_a_wrong_bump() {
     let f = fixture("version-bump");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(1);
-    let vm = only(&findings, "version-mismatch");
-    assert_eq!(vm.len(), 1, "{findings:#?}");
-    assert_eq!(vm[0]["component"], "billing");
-    assert_eq!(vm[0]["evidence"]["claimed_version"], "1.9.1");
-    assert_eq!(vm[0]["evidence"]["actual_version"], "1.9.0");
-    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(exact(&findings), exactly(&[("prod-81", "version-mismatch", "error", None, Some("billing"))]));
+    assert_eq!(findings[0]["evidence"]["claimed_version"], "1.9.1");
+    assert_eq!(findings[0]["evidence"]["actual_version"], "1.9.0");
 }
 
 #[test]
@@ -252,10 +254,8 @@ fn ref_mismatch_on_a_moved_tag() {
     let f = fixture("moved-tag");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(1);
-    let rm = only(&findings, "ref-mismatch");
-    assert_eq!(rm.len(), 1, "{findings:#?}");
-    assert!(rm[0]["message"].as_str().unwrap().contains("v1.1"));
-    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(exact(&findings), exactly(&[("prod-71", "ref-mismatch", "error", None, None)]));
+    assert!(findings[0]["message"].as_str().unwrap().contains("v1.1"));
 }
 
 #[test]
@@ -263,9 +263,7 @@ fn rolled_back_is_info_for_a_rollback_and_redeploy_is_clean() {
     let f = fixture("rollback");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(0);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0]["kind"], "rolled-back");
-    assert_eq!(findings[0]["severity"], "info");
+    assert_eq!(exact(&findings), exactly(&[("prod-3", "rolled-back", "info", None, None)]));
     assert_eq!(findings[0]["evidence"]["changes"], json!(["WEB-20"]));
 }
 
@@ -274,9 +272,7 @@ fn revert_makes_a_claim_not_shipped_and_names_the_revert() {
     let f = fixture("revert");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(1);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0]["kind"], "claimed-not-shipped");
-    assert_eq!(findings[0]["change"], "AUTH-80");
+    assert_eq!(exact(&findings), exactly(&[("prod-62", "claimed-not-shipped", "error", Some("AUTH-80"), None)]));
     assert!(findings[0]["evidence"]["reverted_by"].is_string(), "{findings:#?}");
     assert!(findings[0]["message"].as_str().unwrap().contains("reverts it"));
 }

@@ -1,4 +1,4 @@
-//! The tests' own environment: every program a test starts runs under
+//! The tests' own environment and helpers: every program a test starts runs under
 //! `isolated_command` (nothing of the developer's environment, HOME or git
 //! configuration reaches it), and the fixture builder's repositories do not
 //! depend on the developer's git configuration either.
@@ -97,4 +97,38 @@ fn fixture_repositories_do_not_depend_on_the_users_git_configuration() {
         .map(|(k, _)| k)
         .collect();
     assert!(converted.is_empty(), "line endings converted in {converted:?}");
+}
+
+/// `brief` and `exact` check each finding against what its kind is about;
+/// every kind the audit has is in that table.
+#[test]
+fn every_finding_kind_is_known_to_the_helpers() {
+    for kind in shipcheck::audit::Kind::ALL {
+        let _ = crate::common::subject_of(kind.as_str());
+    }
+}
+
+/// A component finding that names a change in place of its component
+/// would read the same in a merged slot: `brief` refuses it.
+#[test]
+#[should_panic(expected = "a component-not-claimed finding names change Some(\"auth\") and component None")]
+fn brief_refuses_a_component_finding_labelled_as_a_change() {
+    let mislabelled = serde_json::json!({"record": "prod-42", "kind": "component-not-claimed", "severity": "error",
+                                         "change": "auth", "component": null});
+    let _ = crate::common::brief(&[mislabelled]);
+}
+
+#[test]
+fn exact_keeps_severity_change_and_component_apart() {
+    let found = serde_json::json!([
+        {"record": "a", "kind": "version-mismatch", "severity": "error", "change": null, "component": "auth"},
+        {"record": "b", "kind": "shipped-earlier", "severity": "warning", "change": "X-1", "component": null},
+    ]);
+    assert_eq!(
+        crate::common::exact(found.as_array().unwrap()),
+        crate::common::exactly(&[
+            ("a", "version-mismatch", "error", None, Some("auth")),
+            ("b", "shipped-earlier", "warning", Some("X-1"), None),
+        ])
+    );
 }
