@@ -40,7 +40,8 @@ impl Fixture {
         std::fs::write(&p, text).unwrap();
         p
     }
-    /// A `git clone --depth 1` of the repository, in `dir`.
+    /// A `git clone --depth 1` of the repository, in `dir` (a test checks
+    /// [`installed`]`(test, "git")` first).
     pub fn shallow_clone(&self, dir: &Path) -> PathBuf {
         let clone = dir.join("shallow");
         let out = git()
@@ -197,6 +198,22 @@ pub fn under_ci() -> bool {
 pub fn lacking(test: &str, what: &str) {
     assert!(!under_ci(), "{test}: {what}; under CI this is a failure (.ci/run must provide it)");
     eprintln!("SKIPPED {test}: {what} (with CI set this test fails)");
+}
+
+/// Whether `program` can be started here (`program --version`); when it
+/// cannot, [`lacking`] says so for `test` (a failure under CI).
+pub fn installed(test: &str, program: &str) -> bool {
+    let started = isolated_command(program)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !started {
+        lacking(test, &format!("`{program}` is not installed"));
+    }
+    started
 }
 
 /// What an isolated program gave, as a [`Run`].

@@ -1,6 +1,6 @@
 //! Command-line behaviour: exit codes, repository faults, colour.
 
-use crate::common::{fixture, run, run_in};
+use crate::common::{fixture, installed, run, run_in};
 
 #[test]
 fn fail_on_maps_findings_to_exit_codes() {
@@ -41,6 +41,9 @@ fn not_a_repository_is_refused() {
 
 #[test]
 fn shallow_clone_is_refused() {
+    if !installed("shallow_clone_is_refused", "git") {
+        return;
+    }
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
     let clone = f.shallow_clone(dir.path());

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::common::{brief, fixture, isolated_command, run, scenario, shipcheck_command, triples, Fixture};
+use crate::common::{brief, fixture, installed, isolated_command, run, scenario, shipcheck_command, triples, Fixture};
 
 /// The incident's log up to prod-41, and prod-42 as a pending record.
 fn incident_gate(f: &Fixture, pending: Value) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -117,6 +117,9 @@ fn gate_refuses_what_it_cannot_check() {
 
 #[test]
 fn gate_refuses_a_shallow_clone() {
+    if !installed("gate_refuses_a_shallow_clone", "git") {
+        return;
+    }
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
     let clone = f.shallow_clone(dir.path());

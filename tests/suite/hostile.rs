@@ -18,7 +18,9 @@ use proptest::prelude::*;
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::common::{audit_json, brief, fixture, isolated_command, run, run_in, scenario, triples, Fixture, Run};
+use crate::common::{
+    audit_json, brief, fixture, installed, isolated_command, output_of, run, run_in, scenario, triples, Fixture, Run,
+};
 
 // ---------------------------------------------------------------------------
 // Repositories built object by object with git2, for what a scenario cannot
@@ -137,6 +139,9 @@ fn read_commands_refuse_a_folder_that_is_not_a_repository() {
 
 #[test]
 fn read_commands_refuse_a_shallow_clone() {
+    if !installed("read_commands_refuse_a_shallow_clone", "git") {
+        return;
+    }
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
     let clone = f.shallow_clone(dir.path());
@@ -805,85 +810,115 @@ fn append(f: &Fixture, log: &Path) -> Run {
     run(f, &["record", "--env", "production", "--commit", "HEAD", "--at", "2023-03-29T09:00:00Z", "--append", s(log)])
 }
 
+/// `args` of shipcheck run under a file size limit of `blocks` KiB
+/// (`RLIMIT_FSIZE`, set by bash's `ulimit -f`, with SIGXFSZ ignored so that
+/// a write past the limit fails with EFBIG instead of killing the process):
+/// no privilege needed, unlike a full file system.
+fn run_with_file_size_limit(f: &Fixture, blocks: u64, args: &[&str]) -> Run {
+    let mut all = vec!["--repo", s(f.repo())];
+    all.extend_from_slice(args);
+    let out = isolated_command("bash")
+        .args(["-c", "trap '' XFSZ; ulimit -f \"$1\" || exit 99; shift; exec \"$@\"", "bash"])
+        .arg(blocks.to_string())
+        .arg(env!("CARGO_BIN_EXE_shipcheck"))
+        .args(&all)
+        .current_dir(f.dir.path())
+        .output()
+        .expect("bash runs");
+    output_of(all.iter().map(|a| a.to_string()).collect(), out)
+}
+
 #[test]
-fn append_to_a_full_disk_fails_and_leaves_the_log_as_it_was() {
+fn append_cut_short_by_a_write_error_fails_and_leaves_the_log_as_it_was() {
     let f = fixture("incident");
-    let mnt = f.built.root.join("tiny");
-    std::fs::create_dir_all(&mnt).unwrap();
-    let mounted = isolated_command("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|st| st.success());
-    if !mounted {
-        eprintln!("NOTICE: append_to_a_full_disk_fails_and_leaves_the_log_as_it_was skipped: mounting a tmpfs is not permitted here");
-        return;
-    }
-    let _guard = Unmount(mnt.clone());
-    let log = mnt.join("production.jsonl");
-    // tmpfs hands out whole pages: end the log 10 bytes short of a page
-    // boundary (with a line of spaces, which readers skip), so the new line
-    // is written in part before the disk is full.
+    let log = f.built.root.join("limited.jsonl");
+    // End the log 10 bytes short of a KiB boundary (with a line of spaces,
+    // which readers skip) and limit files to that boundary: the new line is
+    // written in part, then the write fails with EFBIG.
     let mut good = std::fs::read(f.records("deploys/production.jsonl")).unwrap();
-    let pad = 4096 - (good.len() + 1) % 4096 - 10;
+    let blocks = (good.len() as u64 + 1 + 10) / 1024 + 1;
+    let pad = blocks as usize * 1024 - 10 - good.len() - 1;
     good.extend(std::iter::repeat_n(b' ', pad));
     good.push(b'\n');
-    assert_eq!(good.len() % 4096, 4086);
+    assert_eq!(good.len() as u64, blocks * 1024 - 10);
     std::fs::write(&log, &good).unwrap();
-    // Fill the rest of the file system, leaving less than one record line.
-    let mut filler = std::fs::File::create(mnt.join("filler")).unwrap();
-    let chunk = vec![b'x'; 512];
-    while std::io::Write::write_all(&mut filler, &chunk).is_ok() {}
-    while std::io::Write::write_all(&mut filler, b"x").is_ok() {}
-    let _ = filler.sync_all();
-    drop(filler);
-    let r = append(&f, &log);
+    let args =
+        ["record", "--env", "production", "--commit", "HEAD", "--at", "2023-03-29T09:00:00Z", "--append", s(&log)];
+    let r = run_with_file_size_limit(&f, blocks, &args);
     r.expect(2);
-    assert!(r.stderr.contains("production.jsonl") && r.stderr.contains("No space left"), "{}", r.stderr);
-    assert!(r.stderr.contains("left as it was"), "{}", r.stderr);
-    assert_eq!(std::fs::read(&log).unwrap(), good, "the log is as it was, with no partial line");
+    assert!(r.stderr.contains("cannot append to") && r.stderr.contains("limited.jsonl"), "{}", r.stderr);
+    assert!(r.stderr.contains("File too large"), "the write failed with EFBIG: {}", r.stderr);
+    assert!(r.stderr.contains("the file was left as it was"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no line is printed for a failed append: {}", r.stdout);
+    let now = std::fs::read(&log).unwrap();
+    assert!(now == good, "the log is not as it was, byte for byte:\n{}", String::from_utf8_lossy(&now));
     // With room again, the same append succeeds and adds exactly one line.
-    std::fs::remove_file(mnt.join("filler")).unwrap();
-    append(&f, &log).expect(0);
-    let after = std::fs::read_to_string(&log).unwrap();
-    assert!(after.starts_with(std::str::from_utf8(&good).unwrap()));
-    assert_eq!(after.lines().count(), good.iter().filter(|b| **b == b'\n').count() + 1);
-    shipcheck::records::parse_records("log", &after).expect("the log stays valid JSON Lines");
+    let r = run_with_file_size_limit(&f, blocks + 1, &args);
+    r.expect(0);
+    let after = std::fs::read(&log).unwrap();
+    assert_eq!(&after[..good.len()], &good[..], "the existing bytes are kept");
+    assert_eq!(std::str::from_utf8(&after[good.len()..]).unwrap(), r.stdout, "one line, the one printed");
+    assert_eq!(r.stdout.matches('\n').count(), 1, "{}", r.stdout);
+    shipcheck::records::parse_records("log", std::str::from_utf8(&after).unwrap())
+        .expect("the log stays valid JSON Lines");
 }
 
 #[test]
 fn append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was() {
+    const TEST: &str = "append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was";
     let f = fixture("incident");
     let good = std::fs::read(f.records("deploys/production.jsonl")).unwrap();
+    let dir = f.built.root.join("ro");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("ro.jsonl");
+    std::fs::write(&log, &good).unwrap();
+    let mut perms = std::fs::metadata(&log).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&log, perms).unwrap();
     let mut _guard = None;
-    let log = if is_root() {
-        // root writes through file modes: use a read-only file system.
-        let mnt = f.built.root.join("ro");
-        std::fs::create_dir_all(&mnt).unwrap();
-        let sh = |args: &[&str]| {
-            isolated_command("mount").args(args).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
-        };
-        if !sh(&["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)]) {
-            eprintln!("NOTICE: append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was skipped: running as root and mounting is not permitted");
-            return;
-        }
-        _guard = Some(Unmount(mnt.clone()));
-        std::fs::write(mnt.join("ro.jsonl"), &good).unwrap();
-        assert!(sh(&["-o", "remount,ro", s(&mnt)]), "remount read-only");
-        mnt.join("ro.jsonl")
+    let (r, why) = if !is_root() {
+        (append(&f, &log), "Permission denied")
+    } else if bind_read_only(&dir) {
+        // root writes through file modes: the folder is a read-only bind
+        // mount of itself.
+        _guard = Some(Unmount(dir.clone()));
+        (append(&f, &log), "Read-only file system")
+    } else if installed(TEST, "setpriv") {
+        // No mounting here: root without CAP_DAC_OVERRIDE obeys file modes.
+        let mut all = vec!["--bounding-set=-dac_override,-dac_read_search", "--", env!("CARGO_BIN_EXE_shipcheck")];
+        let args = ["--repo", s(f.repo()), "record", "--env", "production", "--commit", "HEAD"];
+        all.extend(args);
+        all.extend(["--at", "2023-03-29T09:00:00Z", "--append", s(&log)]);
+        let out = isolated_command("setpriv").args(&all).current_dir(f.dir.path()).output().unwrap();
+        (output_of(all.iter().map(|a| a.to_string()).collect(), out), "Permission denied")
     } else {
-        let log = f.built.root.join("ro.jsonl");
-        std::fs::write(&log, &good).unwrap();
-        let mut perms = std::fs::metadata(&log).unwrap().permissions();
-        perms.set_readonly(true);
-        std::fs::set_permissions(&log, perms).unwrap();
-        log
+        return;
     };
-    let r = append(&f, &log);
     r.expect(2);
     assert!(r.stderr.contains("ro.jsonl") && r.stderr.contains("cannot open"), "{}", r.stderr);
-    assert!(r.stderr.contains("Read-only file system") || r.stderr.contains("Permission denied"), "{}", r.stderr);
+    assert!(r.stderr.contains(why), "{why}: {}", r.stderr);
     assert_eq!(std::fs::read(&log).unwrap(), good, "the log is as it was");
+}
+
+/// Makes `dir` a read-only bind mount of itself; false where mounting is
+/// not permitted.
+fn bind_read_only(dir: &Path) -> bool {
+    let mount = |args: &[&str]| {
+        isolated_command("mount")
+            .args(args)
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mount(&["--bind", s(dir)]) {
+        return false;
+    }
+    if !mount(&["-o", "remount,bind,ro"]) {
+        drop(Unmount(dir.to_path_buf()));
+        return false;
+    }
+    true
 }
 
 struct Unmount(PathBuf);

@@ -1,8 +1,8 @@
 //! `--format html`: the self-contained report of a whole deploy history.
 //!
 //! The browser tests load the page in headless Chromium (Debian's
-//! `chromium`); without it they print a notice and return, so `cargo test`
-//! works anywhere. `.ci/run` installs it, so CI runs them for real.
+//! `chromium`). Without it they fail under CI (`CI` set: `.ci/run` installs
+//! it) and elsewhere print why on stderr and return.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use regex::Regex;
 
-use crate::common::{fixture, isolated_command, run, scenario, Fixture, Isolated};
+use crate::common::{fixture, isolated_command, lacking, run, scenario, Fixture, Isolated};
 
 /// The HTML report of a fixture's record file.
 fn html(f: &Fixture, records: &Path) -> String {
@@ -186,7 +186,7 @@ fn untrusted_text_renders_as_text() {
     assert_anchors_resolve(&page);
 
     // In a browser: the text is text, and nothing ran but the page's script.
-    let Some(browser) = Browser::find() else { return };
+    let Some(browser) = Browser::find("untrusted_text_renders_as_text") else { return };
     let path = f.write("hostile.html", &page);
     let loaded = browser.load(&path);
     loaded.assert_no_console_messages();
@@ -217,8 +217,9 @@ impl Loaded {
 }
 
 impl Browser {
-    /// Debian's chromium (or $SHIPCHECK_CHROMIUM); `None` with a notice.
-    fn find() -> Option<Browser> {
+    /// Debian's chromium (or $SHIPCHECK_CHROMIUM); `None`, with the
+    /// notice of [`lacking`] (a failure under CI), where there is none.
+    fn find(test: &str) -> Option<Browser> {
         let candidates: Vec<PathBuf> = std::env::var_os("SHIPCHECK_CHROMIUM")
             .map(PathBuf::from)
             .into_iter()
@@ -227,9 +228,7 @@ impl Browser {
         match candidates.into_iter().find(|p| p.is_file()) {
             Some(path) => Some(Browser { path }),
             None => {
-                eprintln!(
-                    "note: chromium is not installed; skipping the browser part of this test (.ci/run installs it)"
-                );
+                lacking(test, "chromium is not installed (/usr/bin/chromium), so the page is not loaded in a browser");
                 None
             }
         }
@@ -283,7 +282,7 @@ impl Browser {
 
 #[test]
 fn browser_renders_the_incident_without_errors() {
-    let Some(browser) = Browser::find() else { return };
+    let Some(browser) = Browser::find("browser_renders_the_incident_without_errors") else { return };
     let f = fixture("incident");
     let page = html(&f, &f.records("deploys/production.jsonl"));
     let path = f.write("incident.html", &page);
@@ -442,7 +441,7 @@ fn bench_html_large_history() {
         std::fs::copy(&path, &out).unwrap();
         println!("page written to {}", PathBuf::from(out).display());
     }
-    let Some(browser) = Browser::find() else { return };
+    let Some(browser) = Browser::find("bench_html_large_history") else { return };
     // A blank page gives the browser's own start-up time, to subtract.
     let blank = f.write("blank.html", "<!DOCTYPE html><title>blank</title><p>blank</p>");
     let png = f.dir.path().join("shot.png");

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::common::{fixture, git, isolated_command, shipcheck_command};
+use crate::common::{fixture, git, installed, isolated_command, shipcheck_command};
 
 #[test]
 fn an_isolated_command_sees_only_path_a_new_home_and_git_isolation() {
@@ -28,6 +28,9 @@ fn an_isolated_command_sees_only_path_a_new_home_and_git_isolation() {
 
 #[test]
 fn git_in_an_isolated_command_reads_only_the_repository_configuration() {
+    if !installed("git_in_an_isolated_command_reads_only_the_repository_configuration", "git") {
+        return;
+    }
     let f = fixture("incident");
     let out = git().args(["config", "--list", "--show-origin"]).current_dir(f.repo()).output().expect("git runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
