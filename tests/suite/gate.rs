@@ -9,7 +9,12 @@ use crate::common::{brief, fixture, installed, isolated_command, run, scenario, 
 /// The incident's log up to prod-41, and prod-42 as a pending record.
 fn incident_gate(f: &Fixture, pending: Value) -> (std::path::PathBuf, std::path::PathBuf) {
     let text = std::fs::read_to_string(f.records("deploys/production.jsonl")).unwrap();
-    let history: Vec<Value> = text.lines().take(2).map(|l| serde_json::from_str(l).unwrap()).collect();
+    let history: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["id"] == "prod-40" || r["id"] == "prod-41")
+        .collect();
+    assert_eq!(history.len(), 2, "prod-40 and prod-41 are in the incident's log");
     let hist = f.write_records("history.jsonl", &history);
     let pend = f.write("pending.json", &serde_json::to_string_pretty(&pending).unwrap());
     (hist, pend)

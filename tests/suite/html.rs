@@ -86,6 +86,7 @@ fn incident_page_marks_the_unclaimed_auth_deploy_and_the_claim_before_it() {
     assert!(a.contains("data-from=\"prod-41\"") && a.contains("data-to=\"prod-42\""), "{a}");
     assert!(a.contains("sev-error"), "{a}");
     assert!(page.contains("AUTH-77, 14 days later"), "the gap is spelled out");
+    assert_eq!(page.matches("<g class=\"arrow").count(), 1, "the incident has one early claim: one arrow");
 
     // The incident's signature is at the top, before the matrix.
     let sig = page.find("class=\"signature\"").expect("signature callout");
@@ -316,6 +317,17 @@ fn browser_renders_the_incident_without_errors() {
 /// and a change claimed one deploy early (which the next deploy ships
 /// unclaimed: the incident's signature, many times).
 pub fn large_history(records: usize, components: usize, envs: usize) -> String {
+    large_history_with_early_claims(records, components, envs).0
+}
+
+/// [`large_history`], and its early claims as (change, the record that
+/// claimed it, the record that shipped it): the arrows its page must draw.
+pub fn large_history_with_early_claims(
+    records: usize,
+    components: usize,
+    envs: usize,
+) -> (String, Vec<(String, String, String)>) {
+    let mut early = Vec::new();
     let mut seed: u64 = 0x5eed;
     let mut next = move |n: usize| {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -387,6 +399,7 @@ pub fn large_history(records: usize, components: usize, envs: usize) -> String {
             let j = i + envs;
             changes.push(format!("CHG-{j}"));
             claimed_early[j] = true;
+            early.push((format!("CHG-{j}"), format!("d{i}"), format!("d{j}")));
         }
         let comps: Vec<String> = comps.iter().map(|c| format!("\"svc{c:02}\"")).collect();
         let changes: Vec<String> = changes.iter().map(|c| format!("\"{c}\"")).collect();
@@ -398,12 +411,13 @@ pub fn large_history(records: usize, components: usize, envs: usize) -> String {
             changes.join(", ")
         );
     }
-    s
+    (s, early)
 }
 
 #[test]
 fn large_history_is_dense_scrollable_and_collapses_untouched_rows() {
-    let f = scenario("large", &large_history(60, 16, 2));
+    let (text, early) = large_history_with_early_claims(60, 16, 2);
+    let f = scenario("large", &text);
     let page = html(&f, &f.records("deploys.jsonl"));
     assert_self_contained(&page);
     assert_anchors_resolve(&page);
@@ -414,8 +428,21 @@ fn large_history_is_dense_scrollable_and_collapses_untouched_rows() {
     // A quarter of the components never change: collapsed, not drawn.
     assert!(page.contains("4 components untouched in every record (rows hidden)"), "collapsed rows");
     assert_eq!(page.matches("<tr><th scope=\"row\"").count(), 12);
-    // Early claims become arrows to the deploy that shipped them.
-    assert!(page.matches("<g class=\"arrow").count() >= 1);
+    // Each early claim, and nothing else, is an arrow to the deploy that shipped it.
+    let arrow = Regex::new(r#"<g class="arrow[^>]*>"#).unwrap();
+    let attr = |tag: &str, name: &str| -> String {
+        let re = Regex::new(&format!(r#" data-{name}="([^"]*)""#)).unwrap();
+        re.captures(tag).unwrap_or_else(|| panic!("no data-{name} in {tag}"))[1].to_string()
+    };
+    let mut drawn: Vec<(String, String, String)> = arrow
+        .find_iter(&page)
+        .map(|m| (attr(m.as_str(), "change"), attr(m.as_str(), "from"), attr(m.as_str(), "to")))
+        .collect();
+    drawn.sort();
+    let mut early = early;
+    early.sort();
+    assert!(!early.is_empty(), "the generated history has early claims");
+    assert_eq!(drawn, early);
     let records = Regex::new(r#"<th id="h-\d+""#).unwrap().find_iter(&page).count();
     assert_eq!(records, 60);
 }
