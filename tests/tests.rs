@@ -13,6 +13,7 @@ mod suite {
     mod audit_core;
     mod bench;
     mod cli;
+    mod docs;
     mod errors;
     mod findings;
     mod gate;
