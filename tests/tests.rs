@@ -13,6 +13,7 @@ mod suite {
     mod audit_core;
     mod bench;
     mod cli;
+    mod docs;
     mod errors;
     mod fail_closed;
     mod findings;
@@ -21,6 +22,7 @@ mod suite {
     mod hostile;
     mod html;
     mod incident;
+    mod isolation;
     mod layout;
     mod onboard;
     mod printed_lines;

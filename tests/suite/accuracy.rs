@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::common::{audit_json, brief, fixture, triples};
+use crate::common::{audit_json, brief, exact, exactly, fixture, triples};
 
 #[test]
 fn a_claim_no_commit_names_is_an_unverified_claim_with_the_way_to_verify_it() {
@@ -15,9 +15,8 @@ fn a_claim_no_commit_names_is_an_unverified_claim_with_the_way_to_verify_it() {
     let log = f.write_records("log.jsonl", &[a, b]);
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);
-    assert_eq!(brief(&findings), triples(&[("b", "unverified-claim", "#4063")]), "{}", r.stdout);
+    assert_eq!(exact(&findings), exactly(&[("b", "unverified-claim", "warning", Some("#4063"), None)]), "{}", r.stdout);
     let u = &findings[0];
-    assert_eq!(u["severity"], "warning");
     assert_eq!(u["evidence"]["commit"], f.sha("bill-31"));
     let message = u["message"].as_str().unwrap();
     assert!(message.starts_with("#4063 is claimed, but no commit in the history names it"), "{message}");
@@ -32,7 +31,7 @@ fn a_claim_no_commit_names_is_an_unverified_claim_with_the_way_to_verify_it() {
     );
     let (r, findings) = audit_json(&f, &[&log], &["--config", strict.to_str().unwrap()]);
     r.expect(1);
-    assert_eq!(findings[0]["severity"], "error");
+    assert_eq!(exact(&findings), exactly(&[("b", "unverified-claim", "error", Some("#4063"), None)]), "{}", r.stdout);
 }
 
 #[test]

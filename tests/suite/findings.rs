@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{audit_json, brief, fixture, scenario, triples, Fixture};
+use crate::common::{audit_json, exact, exactly, fixture, run, scenario, Fixture};
 
 fn rec(id: &str, target: (&str, &str), at: &str, components: Value, changes: Value) -> Value {
     let mut r = json!({ "id": id, "environment": "production", "deployed_at": at });
@@ -32,10 +32,6 @@ fn incident_with(f: &Fixture, tail: Vec<Value>) -> std::path::PathBuf {
     f.write_records("log.jsonl", &lines)
 }
 
-fn only(findings: &[Value], kind: &str) -> Vec<Value> {
-    findings.iter().filter(|f| f["kind"] == kind).cloned().collect()
-}
-
 #[test]
 fn shipped_not_claimed_without_an_earlier_claim() {
     let f = fixture("incident");
@@ -51,10 +47,9 @@ fn shipped_not_claimed_without_an_earlier_claim() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "shipped-not-claimed", "AUTH-77")]));
+    assert_eq!(exact(&findings), exactly(&[("prod-42", "shipped-not-claimed", "error", Some("AUTH-77"), None)]));
     assert_eq!(findings[0]["evidence"].get("claimed_in"), None);
     assert_eq!(findings[0]["evidence"]["commits"], json!([f.sha("auth-77")]));
-    assert_eq!(findings[0]["severity"], "error");
 }
 
 #[test]
@@ -73,10 +68,12 @@ fn shipped_earlier_names_the_record_that_first_shipped_it() {
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);
     assert_eq!(
-        brief(&findings),
-        triples(&[("prod-42", "shipped-earlier", "WEB-12"), ("prod-42", "claimed-outside-component", "WEB-12")])
+        exact(&findings),
+        exactly(&[
+            ("prod-42", "shipped-earlier", "warning", Some("WEB-12"), None),
+            ("prod-42", "claimed-outside-component", "warning", Some("WEB-12"), None),
+        ])
     );
-    assert_eq!(findings[0]["severity"], "warning");
     assert_eq!(findings[0]["evidence"]["first_shipped_in"], "prod-41");
     assert_eq!(findings[1]["evidence"]["components"], json!(["web"]));
 }
@@ -97,10 +94,12 @@ fn claimed_outside_component() {
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
     assert_eq!(
-        brief(&findings),
-        triples(&[("prod-42", "claimed-outside-component", "AUTH-77"), ("prod-42", "component-not-claimed", "auth")])
+        exact(&findings),
+        exactly(&[
+            ("prod-42", "claimed-outside-component", "warning", Some("AUTH-77"), None),
+            ("prod-42", "component-not-claimed", "error", None, Some("auth")),
+        ])
     );
-    assert_eq!(findings[0]["severity"], "warning");
     assert!(findings[0]["message"]
         .as_str()
         .unwrap()
@@ -122,7 +121,7 @@ fn date_mismatch_when_deployed_before_the_commit_existed() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "date-mismatch", "")]));
+    assert_eq!(exact(&findings), exactly(&[("prod-42", "date-mismatch", "error", None, None)]));
     assert_eq!(findings[0]["evidence"]["record_time"], "2023-03-21T09:00:00Z");
     assert_eq!(findings[0]["evidence"]["commit_time"], "2023-03-22T14:30:00Z");
 }
@@ -145,7 +144,10 @@ fn unknown_ref_for_a_missing_release_and_commit() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "unknown-ref", ""), ("prod-43", "unknown-ref", "")]));
+    assert_eq!(
+        exact(&findings),
+        exactly(&[("prod-42", "unknown-ref", "error", None, None), ("prod-43", "unknown-ref", "error", None, None)])
+    );
     let msg = findings[0]["message"].as_str().unwrap();
     assert!(msg.contains("v2099.01.01") && msg.contains("no tag"), "{msg}");
     assert!(findings[1]["message"].as_str().unwrap().contains("does not exist"));
@@ -167,7 +169,7 @@ fn claimed_commit_sha_that_does_not_exist() {
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(1);
-    assert_eq!(brief(&findings), triples(&[("prod-42", "claimed-not-shipped", missing)]));
+    assert_eq!(exact(&findings), exactly(&[("prod-42", "claimed-not-shipped", "error", Some(missing), None)]));
     assert!(findings[0]["message"].as_str().unwrap().contains("no such commit"));
 }
 
@@ -226,8 +228,7 @@ files = { "app/main.py" = "print('hi')\n" }
     );
     let (r, findings) = audit_json(&f, &[&log], &[]);
     r.expect(0);
-    assert_eq!(brief(&findings), triples(&[("d2", "commit-without-change", "")]));
-    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(exact(&findings), exactly(&[("d2", "commit-without-change", "warning", None, None)]));
     assert_eq!(findings[0]["evidence"]["commits"], json!([f.sha("two")]));
     assert_eq!(findings[0]["environment"], "default");
     let (r, _) = audit_json(&f, &[&log], &["--fail-on", "warning"]);
@@ -239,12 +240,9 @@ fn version_mismatch_on_a_wrong_bump() {
     let f = fixture("version-bump");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(1);
-    let vm = only(&findings, "version-mismatch");
-    assert_eq!(vm.len(), 1, "{findings:#?}");
-    assert_eq!(vm[0]["component"], "billing");
-    assert_eq!(vm[0]["evidence"]["claimed_version"], "1.9.1");
-    assert_eq!(vm[0]["evidence"]["actual_version"], "1.9.0");
-    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(exact(&findings), exactly(&[("prod-81", "version-mismatch", "error", None, Some("billing"))]));
+    assert_eq!(findings[0]["evidence"]["claimed_version"], "1.9.1");
+    assert_eq!(findings[0]["evidence"]["actual_version"], "1.9.0");
 }
 
 #[test]
@@ -252,10 +250,17 @@ fn ref_mismatch_on_a_moved_tag() {
     let f = fixture("moved-tag");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(1);
-    let rm = only(&findings, "ref-mismatch");
-    assert_eq!(rm.len(), 1, "{findings:#?}");
-    assert!(rm[0]["message"].as_str().unwrap().contains("v1.1"));
-    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(exact(&findings), exactly(&[("prod-71", "ref-mismatch", "error", None, None)]));
+    let (recorded, tagged) = (f.sha("auth-81"), f.sha("auth-82"));
+    assert_eq!(
+        findings[0]["message"],
+        format!(
+            "release v1.1 now points at {}, not at the recorded commit {}: the tag moved after the deploy, or the record names the wrong commit.",
+            &tagged[..7],
+            &recorded[..7]
+        )
+    );
+    assert_eq!(findings[0]["evidence"], json!({"commit": recorded, "tag_commit": tagged}));
 }
 
 #[test]
@@ -263,10 +268,13 @@ fn rolled_back_is_info_for_a_rollback_and_redeploy_is_clean() {
     let f = fixture("rollback");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(0);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0]["kind"], "rolled-back");
-    assert_eq!(findings[0]["severity"], "info");
-    assert_eq!(findings[0]["evidence"]["changes"], json!(["WEB-20"]));
+    assert_eq!(exact(&findings), exactly(&[("prod-3", "rolled-back", "info", None, None)]));
+    // prod-3 goes back to web-19: the one commit removed is web-20, whose WEB-20 is no longer live.
+    assert_eq!(
+        findings[0]["evidence"],
+        json!({"commit": f.sha("web-19"), "previous": "prod-2", "commits": [f.sha("web-20")], "changes": ["WEB-20"]})
+    );
+    assert_eq!(findings[0]["message"], "this deploy removes 1 commit that prod-2 had; no longer live: WEB-20.");
 }
 
 #[test]
@@ -274,18 +282,62 @@ fn revert_makes_a_claim_not_shipped_and_names_the_revert() {
     let f = fixture("revert");
     let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
     r.expect(1);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0]["kind"], "claimed-not-shipped");
-    assert_eq!(findings[0]["change"], "AUTH-80");
-    assert!(findings[0]["evidence"]["reverted_by"].is_string(), "{findings:#?}");
-    assert!(findings[0]["message"].as_str().unwrap().contains("reverts it"));
+    assert_eq!(exact(&findings), exactly(&[("prod-62", "claimed-not-shipped", "error", Some("AUTH-80"), None)]));
+    let revert = f.sha("revert-80");
+    assert_eq!(
+        findings[0]["evidence"],
+        json!({"commit": f.sha("web-5"), "commits": [f.sha("auth-80")], "reverted_by": revert}),
+        "the evidence names the revert commit"
+    );
+    assert_eq!(
+        findings[0]["message"],
+        format!(
+            "AUTH-80 is claimed, but {} reverts it (\"Revert \"AUTH-80: new login flow\"\"), so {} does not contain it; no later record's commit contains it.",
+            &revert[..7],
+            &f.sha("web-5")[..7]
+        )
+    );
 }
 
+/// The fixture's promise: no findings at all, and each claim of prod-51
+/// (the original main commits by SHA, and their ticket keys) is contained
+/// by the cherry-pick on release/2.4 (by its trailer for AUTH-90, by
+/// patch-id for BILL-7).
 #[test]
 fn backports_raise_no_false_alarm() {
     let f = fixture("backport");
-    let (r, findings) = audit_json(&f, &[&f.records("deploys/production.jsonl")], &[]);
+    let log = f.records("deploys/production.jsonl");
+    let (r, findings) = audit_json(&f, &[&log], &["--fail-on", "warning"]);
     r.expect(0);
-    assert!(only(&findings, "claimed-not-shipped").is_empty(), "{findings:#?}");
-    assert!(findings.iter().all(|f| f["severity"] != "error"), "{findings:#?}");
+    assert_eq!(exact(&findings), exactly(&[]), "{}", r.stdout);
+    let out = run(&f, &["--format", "json", "show", "prod-51", "--records", log.to_str().unwrap()]);
+    out.expect(0);
+    let v = out.json();
+    let claimed: Vec<(String, String, String)> = v["changes"]["claimed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |x: &Value| x.as_str().unwrap_or_else(|| panic!("{c}")).to_string();
+            (s(&c["change"]), s(&c["state"]["state"]), s(&c["state"]["by"]))
+        })
+        .collect();
+    let (auth, bill) = (f.sha("auth-90-backport"), f.sha("bill-7-backport"));
+    assert_eq!(
+        claimed,
+        [
+            (f.sha("auth-90"), "contained".to_string(), auth.clone()),
+            (f.sha("bill-7"), "contained".to_string(), bill.clone()),
+            ("AUTH-90".to_string(), "contained".to_string(), auth.clone()),
+            ("BILL-7".to_string(), "contained".to_string(), bill.clone()),
+        ],
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        v["changes"]["shipped"],
+        json!([{"change": "AUTH-90", "commits": [auth]}, {"change": "BILL-7", "commits": [bill]}])
+    );
+    assert_eq!(v["changes"]["unshipped"], json!([]));
+    assert_eq!(v["findings"], json!([]));
 }

@@ -21,7 +21,9 @@ use proptest::prelude::*;
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::common::{audit_json, brief, fixture, run, run_in, scenario, triples, Fixture, Run};
+use crate::common::{
+    audit_json, brief, fixture, installed, isolated_command, output_of, run, run_in, scenario, triples, Fixture, Run,
+};
 
 // ---------------------------------------------------------------------------
 // Repositories built object by object with git2, for what a scenario cannot
@@ -37,9 +39,24 @@ struct Raw {
 }
 
 impl Raw {
+    /// An empty repository, opened as the fixture builder opens its own:
+    /// bare, with only its own configuration file, so that nothing of the
+    /// user's git configuration applies.
     fn new() -> Raw {
         let dir = tempfile::tempdir().unwrap();
-        let git = Repository::init(dir.path().join("repo")).unwrap();
+        let git_dir = dir.path().join("repo/.git");
+        drop(
+            Repository::init_opts(
+                &git_dir,
+                git2::RepositoryInitOptions::new().bare(true).mkpath(true).external_template(false),
+            )
+            .unwrap(),
+        );
+        let mut config = git2::Config::open(&git_dir.join("config")).unwrap();
+        config.set_bool("core.bare", false).unwrap();
+        drop(config);
+        let git = Repository::open_bare(&git_dir).unwrap();
+        git.set_config(&git2::Config::open(&git_dir.join("config")).unwrap()).unwrap();
         std::fs::write(git.path().join("HEAD"), "ref: refs/heads/main\n").unwrap();
         Raw { dir, git }
     }
@@ -125,6 +142,9 @@ fn read_commands_refuse_a_folder_that_is_not_a_repository() {
 
 #[test]
 fn read_commands_refuse_a_shallow_clone() {
+    if !installed("read_commands_refuse_a_shallow_clone", "git") {
+        return;
+    }
     let f = fixture("incident");
     let dir = tempfile::tempdir().unwrap();
     let clone = f.shallow_clone(dir.path());
@@ -353,7 +373,7 @@ fn non_utf8_and_multi_megabyte_commit_messages_are_read_and_escaped() {
 
 fn audit_json_raw(raw: &Raw, log: &Path) -> (Run, Vec<serde_json::Value>) {
     let r = raw.run(&["--format", "json", "audit", "--records", s(log)]);
-    let findings = if r.code == 2 { Vec::new() } else { r.json()["findings"].as_array().cloned().unwrap_or_default() };
+    let findings = r.findings();
     (r, findings)
 }
 
@@ -564,8 +584,9 @@ fn a_change_claim_that_is_an_ambiguous_sha_prefix_says_so() {
             json!({"id": "b", "commit": f.sha("bill-31"), "changes": [prefix, "AUTH-77", "BILL-31"], "components": ["auth", "billing"]}),
         ],
     );
-    let (r, _) = audit_json(&f, &[&log], &[]);
+    let r = run(&f, &["--format", "json", "audit", "--records", s(&log)]);
     r.expect(2);
+    assert!(r.stdout.is_empty(), "no document for a refused log: {}", r.stdout);
     assert!(r.stderr.contains(&prefix) && r.stderr.contains("ambiguous"), "{}", r.stderr);
     assert!(r.stderr.contains("log.jsonl:2"), "names the record: {}", r.stderr);
 }
@@ -617,14 +638,31 @@ fn hostile_text_is_inert_in_every_command_and_format() {
     ];
     let commands: Vec<(&str, Vec<String>)> =
         commands.into_iter().map(|(n, a)| (n, a.into_iter().map(str::to_string).collect())).collect();
-    let mut answered = 0;
+    // What each pair must give: audit and gate find errors (exit 1) in
+    // every format; the pending record naming an unknown component is
+    // refused (exit 2); show and trace answer (exit 0) in text, json and
+    // markdown and refuse the CI formats.
+    let expected = |name: &str, fmt: &str| -> (i32, Option<String>) {
+        match (name, fmt) {
+            ("audit" | "gate", _) => (1, None),
+            ("gate-bad-component", _) => {
+                (2, Some("lists component \"\\u{1b}x\", which the configuration does not define".into()))
+            }
+            (_, "text" | "json" | "markdown") => (0, None),
+            (command, _) => {
+                let command = command.split('-').next().unwrap();
+                (2, Some(format!("--format {fmt} is not available for `{command}`; use text, json or markdown")))
+            }
+        }
+    };
     for (name, args) in &commands {
         for fmt in ["text", "json", "markdown", "github", "html"] {
             let mut all: Vec<&str> = vec!["--config", s(&cfg), "--format", fmt];
             all.extend(args.iter().map(String::as_str));
             let r = raw.run(&all);
             let what = format!("{name} --format {fmt} (exit {})", r.code);
-            assert!(r.code <= 2, "{what}: {}", r.stderr);
+            let (code, refusal) = expected(name, fmt);
+            assert_eq!(r.code, code, "{what}: expected exit {code}\n{}\n{}", r.stdout, r.stderr);
             assert_inert(&what, &r.stdout);
             assert_inert(&format!("{what} stderr"), &r.stderr);
             for line in r.stdout.lines().chain(r.stderr.lines()) {
@@ -642,15 +680,15 @@ fn hostile_text_is_inert_in_every_command_and_format() {
                 assert!(!line.trim_start().starts_with("::"), "{what}: a workflow command could form: {line:?}");
                 assert!(!line.contains("##["), "{what}: an old-style workflow command could form: {line:?}");
             }
-            if r.code != 2 {
-                answered += 1;
-                assert!(!r.stdout.is_empty(), "{what}");
-            } else {
-                assert!(r.stderr.starts_with("error: "), "{what}: {}", r.stderr);
+            match refusal {
+                None => assert!(!r.stdout.is_empty(), "{what}"),
+                Some(needle) => {
+                    assert!(r.stdout.is_empty(), "{what}: {}", r.stdout);
+                    assert!(r.stderr.starts_with("error: ") && r.stderr.contains(&needle), "{what}: {}", r.stderr);
+                }
             }
         }
     }
-    assert!(answered >= 20, "most command and format pairs answer ({answered})");
 }
 
 // ---------------------------------------------------------------------------
@@ -784,7 +822,7 @@ fn read_commands_run_no_hooks_filters_or_configured_programs() {
         );
     }
     // The script works: had anything run it, the marker would exist.
-    std::process::Command::new(&script).stdin(std::process::Stdio::null()).status().unwrap();
+    isolated_command(&script).stdin(std::process::Stdio::null()).status().unwrap();
     assert!(marker.exists());
 }
 
@@ -795,101 +833,127 @@ fn append(f: &Fixture, log: &Path) -> Run {
     run(f, &["record", "--env", "production", "--commit", "HEAD", "--at", "2023-03-29T09:00:00Z", "--append", s(log)])
 }
 
+/// `args` of shipcheck run under a file size limit of `blocks` KiB
+/// (`RLIMIT_FSIZE`, set by bash's `ulimit -f`, with SIGXFSZ ignored so that
+/// a write past the limit fails with EFBIG instead of killing the process):
+/// no privilege needed, unlike a full file system.
+fn run_with_file_size_limit(f: &Fixture, blocks: u64, args: &[&str]) -> Run {
+    let mut all = vec!["--repo", s(f.repo())];
+    all.extend_from_slice(args);
+    let out = isolated_command("bash")
+        .args(["-c", "trap '' XFSZ; ulimit -f \"$1\" || exit 99; shift; exec \"$@\"", "bash"])
+        .arg(blocks.to_string())
+        .arg(env!("CARGO_BIN_EXE_shipcheck"))
+        .args(&all)
+        .current_dir(f.dir.path())
+        .output()
+        .expect("bash runs");
+    output_of(all.iter().map(|a| a.to_string()).collect(), out)
+}
+
 #[test]
-fn append_to_a_full_disk_fails_and_leaves_the_log_as_it_was() {
+fn append_cut_short_by_a_write_error_fails_and_leaves_the_log_as_it_was() {
     let f = fixture("incident");
-    let mnt = f.built.root.join("tiny");
-    std::fs::create_dir_all(&mnt).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|st| st.success());
-    if !mounted {
-        eprintln!("NOTICE: append_to_a_full_disk_fails_and_leaves_the_log_as_it_was skipped: mounting a tmpfs is not permitted here");
-        return;
-    }
-    let _guard = Unmount(mnt.clone());
-    let log = mnt.join("production.jsonl");
-    // tmpfs hands out whole pages: end the log 10 bytes short of a page
-    // boundary (with a line of spaces, which readers skip), so the new line
-    // is written in part before the disk is full.
+    let log = f.built.root.join("limited.jsonl");
+    // End the log 10 bytes short of a KiB boundary (with a line of spaces,
+    // which readers skip) and limit files to that boundary: the new line is
+    // written in part, then the write fails with EFBIG.
     let mut good = std::fs::read(f.records("deploys/production.jsonl")).unwrap();
-    let pad = 4096 - (good.len() + 1) % 4096 - 10;
+    let blocks = (good.len() as u64 + 1 + 10) / 1024 + 1;
+    let pad = blocks as usize * 1024 - 10 - good.len() - 1;
     good.extend(std::iter::repeat_n(b' ', pad));
     good.push(b'\n');
-    assert_eq!(good.len() % 4096, 4086);
+    assert_eq!(good.len() as u64, blocks * 1024 - 10);
     std::fs::write(&log, &good).unwrap();
-    // Fill the rest of the file system, leaving less than one record line.
-    let mut filler = std::fs::File::create(mnt.join("filler")).unwrap();
-    let chunk = vec![b'x'; 512];
-    while std::io::Write::write_all(&mut filler, &chunk).is_ok() {}
-    while std::io::Write::write_all(&mut filler, b"x").is_ok() {}
-    let _ = filler.sync_all();
-    drop(filler);
-    let r = append(&f, &log);
+    let args =
+        ["record", "--env", "production", "--commit", "HEAD", "--at", "2023-03-29T09:00:00Z", "--append", s(&log)];
+    let r = run_with_file_size_limit(&f, blocks, &args);
     r.expect(2);
-    assert!(r.stderr.contains("production.jsonl") && r.stderr.contains("No space left"), "{}", r.stderr);
-    assert!(r.stderr.contains("left as it was"), "{}", r.stderr);
-    assert_eq!(std::fs::read(&log).unwrap(), good, "the log is as it was, with no partial line");
+    assert!(r.stderr.contains("cannot append to") && r.stderr.contains("limited.jsonl"), "{}", r.stderr);
+    assert!(r.stderr.contains("File too large"), "the write failed with EFBIG: {}", r.stderr);
+    assert!(r.stderr.contains("the file was left as it was"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no line is printed for a failed append: {}", r.stdout);
+    let now = std::fs::read(&log).unwrap();
+    assert!(now == good, "the log is not as it was, byte for byte:\n{}", String::from_utf8_lossy(&now));
     // With room again, the same append succeeds and adds exactly one line.
-    std::fs::remove_file(mnt.join("filler")).unwrap();
-    append(&f, &log).expect(0);
-    let after = std::fs::read_to_string(&log).unwrap();
-    assert!(after.starts_with(std::str::from_utf8(&good).unwrap()));
-    assert_eq!(after.lines().count(), good.iter().filter(|b| **b == b'\n').count() + 1);
-    shipcheck::records::parse_records("log", &after).expect("the log stays valid JSON Lines");
+    let r = run_with_file_size_limit(&f, blocks + 1, &args);
+    r.expect(0);
+    let after = std::fs::read(&log).unwrap();
+    assert_eq!(&after[..good.len()], &good[..], "the existing bytes are kept");
+    assert_eq!(std::str::from_utf8(&after[good.len()..]).unwrap(), r.stdout, "one line, the one printed");
+    assert_eq!(r.stdout.matches('\n').count(), 1, "{}", r.stdout);
+    shipcheck::records::parse_records("log", std::str::from_utf8(&after).unwrap())
+        .expect("the log stays valid JSON Lines");
 }
 
 #[test]
 fn append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was() {
+    const TEST: &str = "append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was";
     let f = fixture("incident");
     let good = std::fs::read(f.records("deploys/production.jsonl")).unwrap();
+    let dir = f.built.root.join("ro");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("ro.jsonl");
+    std::fs::write(&log, &good).unwrap();
+    let mut perms = std::fs::metadata(&log).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&log, perms).unwrap();
     let mut _guard = None;
-    let log = if is_root() {
-        // root writes through file modes: use a read-only file system.
-        let mnt = f.built.root.join("ro");
-        std::fs::create_dir_all(&mnt).unwrap();
-        let sh = |args: &[&str]| {
-            std::process::Command::new("mount")
-                .args(args)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !sh(&["-t", "tmpfs", "-o", "size=64k", "tmpfs", s(&mnt)]) {
-            eprintln!("NOTICE: append_to_a_read_only_log_is_refused_and_leaves_it_as_it_was skipped: running as root and mounting is not permitted");
-            return;
-        }
-        _guard = Some(Unmount(mnt.clone()));
-        std::fs::write(mnt.join("ro.jsonl"), &good).unwrap();
-        assert!(sh(&["-o", "remount,ro", s(&mnt)]), "remount read-only");
-        mnt.join("ro.jsonl")
+    let (r, why) = if !is_root() {
+        (append(&f, &log), "Permission denied")
+    } else if bind_read_only(&dir) {
+        // root writes through file modes: the folder is a read-only bind
+        // mount of itself.
+        _guard = Some(Unmount(dir.clone()));
+        (append(&f, &log), "Read-only file system")
+    } else if installed(TEST, "setpriv") {
+        // No mounting here: root without CAP_DAC_OVERRIDE obeys file modes.
+        let mut all = vec!["--bounding-set=-dac_override,-dac_read_search", "--", env!("CARGO_BIN_EXE_shipcheck")];
+        let args = ["--repo", s(f.repo()), "record", "--env", "production", "--commit", "HEAD"];
+        all.extend(args);
+        all.extend(["--at", "2023-03-29T09:00:00Z", "--append", s(&log)]);
+        let out = isolated_command("setpriv").args(&all).current_dir(f.dir.path()).output().unwrap();
+        (output_of(all.iter().map(|a| a.to_string()).collect(), out), "Permission denied")
     } else {
-        let log = f.built.root.join("ro.jsonl");
-        std::fs::write(&log, &good).unwrap();
-        let mut perms = std::fs::metadata(&log).unwrap().permissions();
-        perms.set_readonly(true);
-        std::fs::set_permissions(&log, perms).unwrap();
-        log
+        return;
     };
-    let r = append(&f, &log);
     r.expect(2);
     assert!(r.stderr.contains("ro.jsonl") && r.stderr.contains("cannot open"), "{}", r.stderr);
-    assert!(r.stderr.contains("Read-only file system") || r.stderr.contains("Permission denied"), "{}", r.stderr);
+    assert!(r.stderr.contains(why), "{why}: {}", r.stderr);
     assert_eq!(std::fs::read(&log).unwrap(), good, "the log is as it was");
+}
+
+/// Makes `dir` a read-only bind mount of itself; false where mounting is
+/// not permitted.
+fn bind_read_only(dir: &Path) -> bool {
+    let mount = |args: &[&str]| {
+        isolated_command("mount")
+            .args(args)
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mount(&["--bind", s(dir)]) {
+        return false;
+    }
+    if !mount(&["-o", "remount,bind,ro"]) {
+        drop(Unmount(dir.to_path_buf()));
+        return false;
+    }
+    true
 }
 
 struct Unmount(PathBuf);
 
 impl Drop for Unmount {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = isolated_command("umount").arg(&self.0).status();
     }
 }
 
 fn is_root() -> bool {
-    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+    isolated_command("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 #[test]

@@ -1,18 +1,17 @@
 //! `--format html`: the self-contained report of a whole deploy history.
 //!
 //! The browser tests load the page in headless Chromium (Debian's
-//! `chromium`); without it they print a notice and return, so `cargo test`
-//! works anywhere. `.ci/run` installs it, so CI runs them for real.
+//! `chromium`). Without it they fail under CI (`CI` set: `.ci/run` installs
+//! it) and elsewhere print why on stderr and return.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use regex::Regex;
 
-use crate::common::{fixture, run, scenario, Fixture};
+use crate::common::{fixture, isolated_command, lacking, run, scenario, Fixture, Isolated};
 
 /// The HTML report of a fixture's record file.
 fn html(f: &Fixture, records: &Path) -> String {
@@ -87,6 +86,7 @@ fn incident_page_marks_the_unclaimed_auth_deploy_and_the_claim_before_it() {
     assert!(a.contains("data-from=\"prod-41\"") && a.contains("data-to=\"prod-42\""), "{a}");
     assert!(a.contains("sev-error"), "{a}");
     assert!(page.contains("AUTH-77, 14 days later"), "the gap is spelled out");
+    assert_eq!(page.matches("<g class=\"arrow").count(), 1, "the incident has one early claim: one arrow");
 
     // The incident's signature is at the top, before the matrix.
     let sig = page.find("class=\"signature\"").expect("signature callout");
@@ -187,7 +187,7 @@ fn untrusted_text_renders_as_text() {
     assert_anchors_resolve(&page);
 
     // In a browser: the text is text, and nothing ran but the page's script.
-    let Some(browser) = Browser::find() else { return };
+    let Some(browser) = Browser::find("untrusted_text_renders_as_text") else { return };
     let path = f.write("hostile.html", &page);
     let loaded = browser.load(&path);
     loaded.assert_no_console_messages();
@@ -218,8 +218,9 @@ impl Loaded {
 }
 
 impl Browser {
-    /// Debian's chromium (or $SHIPCHECK_CHROMIUM); `None` with a notice.
-    fn find() -> Option<Browser> {
+    /// Debian's chromium (or $SHIPCHECK_CHROMIUM); `None`, with the
+    /// notice of [`lacking`] (a failure under CI), where there is none.
+    fn find(test: &str) -> Option<Browser> {
         let candidates: Vec<PathBuf> = std::env::var_os("SHIPCHECK_CHROMIUM")
             .map(PathBuf::from)
             .into_iter()
@@ -228,16 +229,14 @@ impl Browser {
         match candidates.into_iter().find(|p| p.is_file()) {
             Some(path) => Some(Browser { path }),
             None => {
-                eprintln!(
-                    "note: chromium is not installed; skipping the browser part of this test (.ci/run installs it)"
-                );
+                lacking(test, "chromium is not installed (/usr/bin/chromium), so the page is not loaded in a browser");
                 None
             }
         }
     }
 
-    fn command(&self, profile: &Path) -> Command {
-        let mut c = Command::new(&self.path);
+    fn command(&self, profile: &Path) -> Isolated {
+        let mut c = isolated_command(&self.path);
         c.args([
             "--headless",
             "--no-sandbox",
@@ -284,7 +283,7 @@ impl Browser {
 
 #[test]
 fn browser_renders_the_incident_without_errors() {
-    let Some(browser) = Browser::find() else { return };
+    let Some(browser) = Browser::find("browser_renders_the_incident_without_errors") else { return };
     let f = fixture("incident");
     let page = html(&f, &f.records("deploys/production.jsonl"));
     let path = f.write("incident.html", &page);
@@ -318,6 +317,17 @@ fn browser_renders_the_incident_without_errors() {
 /// and a change claimed one deploy early (which the next deploy ships
 /// unclaimed: the incident's signature, many times).
 pub fn large_history(records: usize, components: usize, envs: usize) -> String {
+    large_history_with_early_claims(records, components, envs).0
+}
+
+/// [`large_history`], and its early claims as (change, the record that
+/// claimed it, the record that shipped it): the arrows its page must draw.
+pub fn large_history_with_early_claims(
+    records: usize,
+    components: usize,
+    envs: usize,
+) -> (String, Vec<(String, String, String)>) {
+    let mut early = Vec::new();
     let mut seed: u64 = 0x5eed;
     let mut next = move |n: usize| {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -389,6 +399,7 @@ pub fn large_history(records: usize, components: usize, envs: usize) -> String {
             let j = i + envs;
             changes.push(format!("CHG-{j}"));
             claimed_early[j] = true;
+            early.push((format!("CHG-{j}"), format!("d{i}"), format!("d{j}")));
         }
         let comps: Vec<String> = comps.iter().map(|c| format!("\"svc{c:02}\"")).collect();
         let changes: Vec<String> = changes.iter().map(|c| format!("\"{c}\"")).collect();
@@ -400,12 +411,13 @@ pub fn large_history(records: usize, components: usize, envs: usize) -> String {
             changes.join(", ")
         );
     }
-    s
+    (s, early)
 }
 
 #[test]
 fn large_history_is_dense_scrollable_and_collapses_untouched_rows() {
-    let f = scenario("large", &large_history(60, 16, 2));
+    let (text, early) = large_history_with_early_claims(60, 16, 2);
+    let f = scenario("large", &text);
     let page = html(&f, &f.records("deploys.jsonl"));
     assert_self_contained(&page);
     assert_anchors_resolve(&page);
@@ -416,8 +428,21 @@ fn large_history_is_dense_scrollable_and_collapses_untouched_rows() {
     // A quarter of the components never change: collapsed, not drawn.
     assert!(page.contains("4 components untouched in every record (rows hidden)"), "collapsed rows");
     assert_eq!(page.matches("<tr><th scope=\"row\"").count(), 12);
-    // Early claims become arrows to the deploy that shipped them.
-    assert!(page.matches("<g class=\"arrow").count() >= 1);
+    // Each early claim, and nothing else, is an arrow to the deploy that shipped it.
+    let arrow = Regex::new(r#"<g class="arrow[^>]*>"#).unwrap();
+    let attr = |tag: &str, name: &str| -> String {
+        let re = Regex::new(&format!(r#" data-{name}="([^"]*)""#)).unwrap();
+        re.captures(tag).unwrap_or_else(|| panic!("no data-{name} in {tag}"))[1].to_string()
+    };
+    let mut drawn: Vec<(String, String, String)> = arrow
+        .find_iter(&page)
+        .map(|m| (attr(m.as_str(), "change"), attr(m.as_str(), "from"), attr(m.as_str(), "to")))
+        .collect();
+    drawn.sort();
+    let mut early = early;
+    early.sort();
+    assert!(!early.is_empty(), "the generated history has early claims");
+    assert_eq!(drawn, early);
     let records = Regex::new(r#"<th id="h-\d+""#).unwrap().find_iter(&page).count();
     assert_eq!(records, 60);
 }
@@ -443,7 +468,7 @@ fn bench_html_large_history() {
         std::fs::copy(&path, &out).unwrap();
         println!("page written to {}", PathBuf::from(out).display());
     }
-    let Some(browser) = Browser::find() else { return };
+    let Some(browser) = Browser::find("bench_html_large_history") else { return };
     // A blank page gives the browser's own start-up time, to subtract.
     let blank = f.write("blank.html", "<!DOCTYPE html><title>blank</title><p>blank</p>");
     let png = f.dir.path().join("shot.png");

@@ -9,7 +9,7 @@ use clap::CommandFactory;
 use serde_json::json;
 use shipcheck::config::{ComponentPath, Config, VersionFile};
 
-use crate::common::{audit_json, run, run_in, scenario, Fixture};
+use crate::common::{audit_json, installed, isolated_command, run, run_in, scenario, Fixture};
 
 const CARGO_WORKSPACE: &str = r##"
 description = "a Cargo workspace: crates/* and tools/xtask, one crate excluded, one inheriting the workspace version"
@@ -513,8 +513,8 @@ fn no_progress_bar_when_standard_error_is_not_a_terminal() {
 /// the audit draws a bar with counts; --quiet and CI=true silence it.
 #[test]
 fn progress_bar_on_a_terminal_unless_quiet_or_ci() {
-    if std::process::Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: no `script` to give shipcheck a terminal");
+    // util-linux `script` gives shipcheck a terminal (.ci/run installs it).
+    if !installed("progress_bar_on_a_terminal_unless_quiet_or_ci", "script") {
         return;
     }
     let f = scenario("inline-service-folders", SERVICE_FOLDERS);
@@ -533,8 +533,9 @@ fn progress_bar_on_a_terminal_unless_quiet_or_ci() {
             f.repo().display(),
             log.display()
         );
-        let mut cmd = std::process::Command::new("script");
-        cmd.args(["-q", "-e", "-c", &command]).arg(&typescript).env_remove("CI");
+        let mut cmd = isolated_command("script");
+        // The terminal is a real one: say so, as a terminal emulator would.
+        cmd.args(["-q", "-e", "-c", &command]).arg(&typescript).env("TERM", "xterm");
         if let Some(ci) = ci {
             cmd.env("CI", ci);
         }

@@ -1,10 +1,10 @@
 //! Issue 4: `show`, `trace` and `record` answer "what truly shipped?".
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::common::{audit_json, brief, fixture, run, triples, Fixture};
+use crate::common::{audit_json, brief, fixture, run, shipcheck_command, triples, Fixture};
 
 /// The output with the fixture's temporary folder replaced by `[ROOT]`.
 fn redact(f: &Fixture, text: &str) -> String {
@@ -248,10 +248,18 @@ fn show_resolves_revisions_to_records_or_to_their_deployed_ancestor() {
     assert!(r.stderr.contains("neither a record id nor a revision"), "{}", r.stderr);
 }
 
-/// The incident's log without its last two records (prod-42 and prod-43).
+/// The incident's log without its records after prod-41 (chosen by id).
 fn log_until_prod_41(f: &Fixture) -> std::path::PathBuf {
     let text = std::fs::read_to_string(f.records("deploys/production.jsonl")).unwrap();
-    let kept: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let kept: String = text
+        .lines()
+        .filter(|l| {
+            let id = serde_json::from_str::<Value>(l).unwrap()["id"].clone();
+            id == "prod-40" || id == "prod-41"
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(kept.lines().count(), 2, "prod-40 and prod-41 are in the incident's log");
     f.write("derived.jsonl", &kept)
 }
 
@@ -301,8 +309,15 @@ fn record_derives_the_truthful_incident_record_and_it_passes_audit() {
     // `gate` is being built in parallel; `audit` checks the same claims.
     let (r, findings) = audit_json(&f, &[&path], &[]);
     r.expect(1);
-    assert!(findings.iter().all(|f| f["record"] != "prod-42"), "{findings:#?}");
-    assert!(findings.iter().any(|f| f["record"] == "prod-41"), "prod-41 still lies");
+    // prod-41 still lies (as in the incident); the derived prod-42 is clean.
+    assert_eq!(
+        brief(&findings),
+        triples(&[
+            ("prod-41", "claimed-not-shipped", "AUTH-77"),
+            ("prod-41", "component-not-changed", "auth"),
+            ("prod-41", "version-mismatch", "auth"),
+        ])
+    );
 }
 
 #[test]
@@ -330,8 +345,19 @@ fn record_appended_to_the_whole_incident_log_is_clean() {
     assert_eq!(rec["id"], id.as_str());
     assert_eq!(rec["changes"], json!([]), "a re-deploy of what is live ships nothing");
     assert_eq!(rec["components"], json!([]));
-    let (_, findings) = audit_json(&f, &[&path], &[]);
-    assert!(findings.iter().all(|f| f["record"] != id.as_str()), "{findings:#?}");
+    let (r, findings) = audit_json(&f, &[&path], &[]);
+    r.expect(1);
+    // The incident's own five findings, and none about the re-deploy.
+    assert_eq!(
+        brief(&findings),
+        triples(&[
+            ("prod-41", "claimed-not-shipped", "AUTH-77"),
+            ("prod-41", "component-not-changed", "auth"),
+            ("prod-41", "version-mismatch", "auth"),
+            ("prod-42", "shipped-not-claimed", "AUTH-77"),
+            ("prod-42", "component-not-claimed", "auth"),
+        ])
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 5);
 }
 
@@ -401,23 +427,20 @@ fn eight_concurrent_appends_leave_eight_intact_lines() {
     let path = f.built.root.join("concurrent.jsonl");
     let p = path.to_str().unwrap().to_string();
     let repo = f.repo().to_str().unwrap().to_string();
-    let home = tempfile::tempdir().unwrap();
+    // Each command (and its temporary HOME) is kept until its child has ended.
     let children: Vec<_> = (0..8)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_shipcheck"))
+            let mut command = shipcheck_command();
+            command
                 .args(["--repo", &repo, "record", "--env", "production", "--commit", "HEAD"])
                 .args(["--id", &format!("run-{i}"), "--at", "2023-03-29T09:00:00Z", "--append", &p])
-                .env_clear()
-                .env("HOME", home.path())
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("shipcheck starts")
+                .stderr(Stdio::piped());
+            let child = command.spawn().expect("shipcheck starts");
+            (command, child)
         })
         .collect();
-    for c in children {
+    for (_command, c) in children {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
