@@ -11,6 +11,7 @@ use super::{changelog, finish, parse_records, Origin, Record, RecordKind, Source
 use crate::config::{ChangePatterns, SourceConfig};
 use crate::git::{notes_ref, Repo, TagInfo};
 use crate::input;
+use crate::time::Timestamp;
 use crate::version::Version;
 
 /// What a record source names, as parsed from its `SRC` text once.
@@ -201,26 +202,10 @@ fn unrecorded_tags(
         if known.iter().any(|k| Version::parse(&v).is_some_and(|p| p.same_release(k))) {
             continue;
         }
-        out.push(Record {
-            id: t.name.clone(),
-            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
-            release: Some(t.name.clone()),
-            commit: None,
-            deployed_at: t.time,
-            components: None,
-            changes: None,
-            kind: RecordKind::Deploy,
-            origin: Origin { file: display.to_string(), line: 0 },
-            complete: source.complete.unwrap_or(false),
-            about: source.components.clone(),
-            source: SourceFacts {
-                release_history: true,
-                version: Some(v),
-                file: repo_file.clone(),
-                unrecorded: true,
-                ..SourceFacts::default()
-            },
-        });
+        let facts =
+            SourceFacts { version: Some(v), file: repo_file.clone(), unrecorded: true, ..SourceFacts::default() };
+        let origin = Origin { file: display.to_string(), line: 0 };
+        out.push(release_record(&t.name, t.time, None, origin, source, facts));
     }
     out
 }
@@ -292,47 +277,52 @@ pub fn from_changelog(
             continue;
         }
         let release = release_name(&s.version, &templates, tag_exists);
-        out.push(Record {
-            id: release.clone(),
-            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
-            release: Some(release),
-            commit: None,
-            deployed_at: s.date,
-            components: None,
-            changes: Some(s.claims.clone()),
-            kind: RecordKind::Deploy,
-            origin: Origin { file: display.to_string(), line: s.line },
-            complete: source.complete.unwrap_or(false),
-            about: source.components.clone(),
-            source: SourceFacts {
-                release_history: true,
-                version: Some(s.version.clone()),
-                file: repo_file.clone(),
-                mentions: s.mentions.clone(),
-                date_only: true,
-                unrecorded: false,
-            },
-        });
+        let facts = SourceFacts {
+            version: Some(s.version.clone()),
+            file: repo_file.clone(),
+            mentions: s.mentions.clone(),
+            date_only: true,
+            ..SourceFacts::default()
+        };
+        let origin = Origin { file: display.to_string(), line: s.line };
+        out.push(release_record(&release, s.date, Some(s.claims.clone()), origin, source, facts));
     }
     (out, unreleased)
+}
+
+/// One release of a release history (a changelog section, a tag), named
+/// `name`, claiming `changes`.
+fn release_record(
+    name: &str,
+    deployed_at: Option<Timestamp>,
+    changes: Option<Vec<String>>,
+    origin: Origin,
+    source: &SourceConfig,
+    facts: SourceFacts,
+) -> Record {
+    Record {
+        id: name.to_string(),
+        environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
+        release: Some(name.to_string()),
+        commit: None,
+        deployed_at,
+        components: None,
+        changes,
+        kind: RecordKind::Deploy,
+        origin,
+        complete: source.complete.unwrap_or(false),
+        about: source.components.clone(),
+        source: SourceFacts { release_history: true, ..facts },
+    }
 }
 
 /// Records from tags: one per tag, no claims, a release history.
 pub fn from_tags(tags: &[TagInfo], pattern: &str, source: &SourceConfig) -> Vec<Record> {
     tags.iter()
-        .map(|t| Record {
-            id: t.name.clone(),
-            environment: source.environment.clone().unwrap_or_else(|| RELEASES_ENVIRONMENT.to_string()),
-            release: Some(t.name.clone()),
-            commit: None,
-            deployed_at: t.time,
-            components: None,
-            changes: None,
-            kind: RecordKind::Deploy,
-            origin: Origin { file: format!("tags:{pattern}"), line: 0 },
-            complete: source.complete.unwrap_or(false),
-            about: source.components.clone(),
-            source: SourceFacts { release_history: true, version: version_of_tag(&t.name), ..SourceFacts::default() },
+        .map(|t| {
+            let facts = SourceFacts { version: version_of_tag(&t.name), ..SourceFacts::default() };
+            let origin = Origin { file: format!("tags:{pattern}"), line: 0 };
+            release_record(&t.name, t.time, None, origin, source, facts)
         })
         .collect()
 }
