@@ -17,17 +17,22 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
             continue;
         };
         match &ct.state {
-            ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, by)),
+            ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, ct, by)),
             _ => out.findings.push(not_shipped(cx, claim, ct)),
         }
         out.findings.extend(outside_components(cx, claim, ct));
     }
 }
 
-/// A contained claim that this deploy did not introduce: an earlier record
-/// shipped it (a pre-release of this final release aside).
-fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, by: &str) -> Option<Finding> {
-    if !cx.compared() || cx.deploy.introduced.iter().any(|s| s.change == claim) {
+/// A contained claim that this deploy did not introduce and whose commits
+/// it does not add either: an earlier record shipped it (a pre-release of
+/// this final release aside). A deploy that adds commits of a change that
+/// was live before (its part 2) does ship it: claiming it is no mistake.
+fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, ct: &ClaimTruth, by: &str) -> Option<Finding> {
+    if !cx.compared()
+        || cx.deploy.introduced.iter().any(|s| s.change == claim)
+        || cx.deploy.added.iter().any(|a| ct.carriers.contains(&a.sha))
+    {
         return None;
     }
     let across = cx.truth.changes.get(claim)?;
@@ -163,7 +168,7 @@ mod tests {
     }
 
     #[test]
-    fn shipped_earlier_spares_introduced_changes_baselines_and_pre_releases() {
+    fn shipped_earlier_spares_introduced_or_added_changes_baselines_and_pre_releases() {
         let mut introduced = claimed_again();
         introduced.truth.deploys[1].introduced = vec![Shipped { change: "A-1".into(), commits: vec![sha("c")] }];
         assert_eq!(introduced.run(1, check).0, vec![]);
@@ -171,6 +176,10 @@ mod tests {
         let mut baseline = claimed_again();
         baseline.truth.deploys[1].previous = crate::truth::Previous::Baseline;
         assert_eq!(baseline.run(1, check).0, vec![]);
+
+        let mut adds_more = claimed_again();
+        adds_more.truth.deploys[1].added = vec![super::super::testing::commit("c")];
+        assert_eq!(adds_more.run(1, check).0, vec![]);
 
         let mut final_release = claimed_again();
         let version = |r: &mut Record, v: &str| r.source.version = Some(v.into());

@@ -110,7 +110,10 @@ impl<'k> Followed<'k> {
             let mut next = Vec::new();
             for c in stack {
                 touched.extend(self.watch.get(&c).into_iter().flatten());
-                next.extend(graph.node(c).reverts.iter().copied());
+                for &t in &graph.node(c).reverts {
+                    next.push(t);
+                    next.extend(graph.bringers(t).iter().copied());
+                }
             }
             stack = next;
             depth += 1;
@@ -139,7 +142,7 @@ impl Reader<'_> {
         let n = history.records.len();
         let components = self.components(input)?;
         let keys = self.claim_keys(graph, input, |c| Ok(ClaimKey::Id(c.clone())))?;
-        if graph.is_partial() && !partial_answers(graph, input, &keys) {
+        if graph.is_partial() && (graph.undecided().is_some() || !partial_answers(graph, input, &keys)) {
             return Ok(None);
         }
         let mut followed = Followed::new(&keys, graph);
@@ -242,14 +245,16 @@ fn base_deploy(graph: &Graph, b: Oid) -> LiveDeploy {
     LiveDeploy { record: None, tip: bi, reach: reach_of(graph, bi), oid: b }
 }
 
-/// Whether a partial graph (read down to the first deploy) can answer
-/// every claim: each must have a carrier above the first deploy, and every
-/// claimed commit must have been read there.
+/// Whether a partial graph (read down to the first deploy) can answer the
+/// claims of commits: every claimed commit, and one of its equivalents, must
+/// have been read above the first deploy (equivalents by patch-id are only
+/// looked for among the commits read). Claimed change IDs need no such
+/// test: what the unread history could change about them is decided by
+/// [`super::Reader::read_for`].
 fn partial_answers(graph: &Graph, input: &Input, keys: &BTreeMap<String, ClaimKey>) -> bool {
     let answered = keys.values().all(|k| match k {
-        ClaimKey::Id(id) => graph.carriers(id).iter().any(|c| !graph.is_hidden(*c)),
         ClaimKey::Sha(eq) => eq.iter().any(|c| !graph.is_hidden(*c)),
-        ClaimKey::Missing => true,
+        ClaimKey::Id(_) | ClaimKey::Missing => true,
     });
     let shas_read = input.claim_shas.values().flatten().all(|o| graph.node_of(*o).is_some_and(|i| !graph.is_hidden(i)));
     answered && shas_read

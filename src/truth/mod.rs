@@ -12,9 +12,12 @@
 //! line). Both resolve records the same way (`resolve.rs`) and share every
 //! per-deploy step (`steps.rs`). See ARCHITECTURE.md.
 
+mod below;
 mod components;
 mod deploys;
 mod graph;
+mod links;
+mod message;
 mod model;
 mod releases;
 mod resolve;
@@ -58,8 +61,22 @@ impl<'r> Reader<'r> {
         }
     }
 
-    /// Computes the truth of a history.
+    /// Computes the truth of a history, exactly: a partial read is kept only
+    /// when nothing of it depends on the history below the first deploy
+    /// (see [`Reader::read_for`] for callers that need less).
     pub fn read(&self, history: &History, opts: &Options) -> Result<Truth> {
+        self.read_for(history, opts, &|a, b| same_truth(a, b))
+    }
+
+    /// Computes the truth of a history for a caller whose answer is
+    /// `same(a, b)` when it is the same from truths `a` and `b`.
+    ///
+    /// Only what the deploys added since the first one is read (like `git
+    /// log first..last`), unless that cannot answer: a rollback, a revert of
+    /// a commit below that was not read, or an answer that would change if
+    /// the history below carried the changes (`below.rs`). Then everything
+    /// the records reach is read.
+    pub fn read_for(&self, history: &History, opts: &Options, same: &dyn Fn(&Truth, &Truth) -> bool) -> Result<Truth> {
         let n = history.records.len();
         self.advance(0, n);
         let input = self.prepare(history, opts)?;
@@ -67,19 +84,25 @@ impl<'r> Reader<'r> {
         if opts.release_history || (n > 0 && history.records.iter().all(|r| r.source.release_history)) {
             return self.read_releases(history, opts, &input);
         }
-        // Read only what the deploys added since the first one (like `git
-        // log first..last`), unless that cannot answer every question; then
-        // read everything the records reach.
         let first = input.base.or_else(|| input.checked().next());
         let hide = if input.last_against.is_some() { None } else { first };
         if let Some(hide) = hide {
             let graph = Graph::load(self.repo, &input.tips, Some(hide), &self.config.changes)?;
             if let Some(truth) = self.read_deploys(history, opts, &input, &graph)? {
-                return Ok(truth);
+                if !graph.unread_below() || same(&truth, &below::carried_below(&truth)) {
+                    return Ok(truth);
+                }
             }
         }
         let graph = Graph::load(self.repo, &input.tips, None, &self.config.changes)?;
         let truth = self.read_deploys(history, opts, &input, &graph)?;
         Ok(truth.expect("a full graph answers every question"))
     }
+}
+
+/// Whether two truths say the same of every deploy and every change.
+fn same_truth(a: &Truth, b: &Truth) -> bool {
+    a.deploys == b.deploys
+        && a.changes.len() == b.changes.len()
+        && a.changes.iter().zip(&b.changes).all(|((na, ta), (nb, tb))| na == nb && ta == tb)
 }
