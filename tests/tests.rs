@@ -22,4 +22,5 @@ mod suite {
     mod records_input;
     mod respond;
     mod sources;
+    mod walk;
 }
