@@ -12,6 +12,7 @@ mod suite {
     mod audit_core;
     mod bench;
     mod cli;
+    mod differential;
     mod findings;
     mod gate;
     mod hostile;

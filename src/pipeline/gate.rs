@@ -175,10 +175,17 @@ fn read_for_gate(
     let last = &truth.deploys[1];
     let introduced: HashSet<&str> = last.introduced.iter().map(|s| s.change.as_str()).collect();
     let added: HashSet<&str> = last.added.iter().map(|c| c.sha.as_str()).collect();
+    // A claim live before whose commits this deploy does not add is
+    // shipped-earlier, naming where it first shipped. So may be a claim not
+    // contained here: the history below may carry it (then the answer is
+    // an error anyway, and reading everything costs only then).
     let shipped_before = last.claims.iter().any(|c| {
-        matches!(c.state, ClaimState::Contained { .. })
-            && !introduced.contains(&c.change.as_str())
-            && !c.carriers.iter().any(|x| added.contains(x.as_str()))
+        let live_before = match c.state {
+            ClaimState::Contained { .. } => !introduced.contains(&c.change.as_str()),
+            ClaimState::NoSuchCommit => false,
+            _ => true,
+        };
+        live_before && !c.carriers.iter().any(|x| added.contains(x.as_str()))
     });
     if shipped_before || matches!(truth.deploys[0].target, Target::Missing { .. }) {
         let truth = read(&history)?;
