@@ -5,7 +5,7 @@
 
 use super::{prerelease_of, short, Evidence, Finding, Kind, Out, RecordContext, Severity};
 use crate::text::join_and;
-use crate::truth::{ClaimState, ClaimTruth};
+use crate::truth::{ClaimState, ClaimTruth, Previous};
 
 /// Each claim in the record's order; a claim's own findings stay together.
 pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
@@ -24,10 +24,12 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
     }
 }
 
-/// A contained claim that this deploy did not introduce and whose commits
-/// it does not add either: an earlier record shipped it (a pre-release of
-/// this final release aside). A deploy that adds commits of a change that
-/// was live before (its part 2) does ship it: claiming it is no mistake.
+/// A contained claim that was live in the deploy this one replaced, and
+/// that this deploy neither introduced nor adds commits of: an earlier
+/// record shipped it (a pre-release of this final release aside). A deploy
+/// that adds commits of a change that was live before (its part 2), or
+/// brings back a change that was not live before it, does ship it:
+/// claiming it is no mistake.
 fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, ct: &ClaimTruth, by: &str) -> Option<Finding> {
     if !cx.compared()
         || cx.deploy.introduced.iter().any(|s| s.change == claim)
@@ -36,6 +38,13 @@ fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, ct: &ClaimTruth, by: &st
         return None;
     }
     let across = cx.truth.changes.get(claim)?;
+    // Live at the deploy this one replaced: a deploy that brings a change
+    // back (a rollback to before its revert) ships it again.
+    if let Previous::Record { index } = cx.deploy.previous {
+        if across.contained.get(index) != Some(true) {
+            return None;
+        }
+    }
     // A final release lists what its pre-releases shipped.
     let j = across.contained.first_contained(0, cx.k).filter(|&j| !prerelease_of(&cx.history.records[j], cx.record))?;
     let name = cx.id_of(j);
@@ -180,6 +189,17 @@ mod tests {
         let mut adds_more = claimed_again();
         adds_more.truth.deploys[1].added = vec![super::super::testing::commit("c")];
         assert_eq!(adds_more.run(1, check).0, vec![]);
+
+        // Live at r0, reverted by r1, back in r2 (a rollback): r2 ships it again.
+        let mut d2 = deploy("a", Some(1));
+        d2.claims = vec![claim("A-1", ClaimState::Contained { by: sha("c") })];
+        let restored = Case::new(vec![
+            (claiming("r0", &[]), deploy("a", None)),
+            (claiming("r1", &[]), deploy("b", Some(0))),
+            (claiming("r2", &["A-1"]), d2),
+        ])
+        .contained("A-1", &[true, false, true]);
+        assert_eq!(restored.run(2, check).0, vec![]);
 
         let mut final_release = claimed_again();
         let version = |r: &mut Record, v: &str| r.source.version = Some(v.into());

@@ -43,3 +43,60 @@ pub(super) fn carried_below(truth: &Truth) -> Truth {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::time::Timestamp;
+    use crate::truth::{ChangeTruth, ClaimTruth, CommitRef, Deploy, Previous, Shipped, Target};
+
+    fn deploy(sha: &str, claims: Vec<ClaimTruth>) -> Deploy {
+        let commit = CommitRef { sha: sha.repeat(40), subject: String::new(), time: Timestamp(0), changes: vec![] };
+        Deploy {
+            target: Target::Commit { commit },
+            ref_problems: vec![],
+            tag_time: None,
+            previous: Previous::Baseline,
+            added: vec![],
+            removed: vec![],
+            introduced: vec![Shipped { change: "A-1".into(), commits: vec!["c".into()] }],
+            unshipped: vec!["B-1".into()],
+            components: vec![],
+            claims,
+        }
+    }
+
+    fn claim(change: &str, state: ClaimState) -> ClaimTruth {
+        ClaimTruth { change: change.into(), state, carriers: vec!["c".into()], touched: Some(vec!["web".into()]) }
+    }
+
+    #[test]
+    fn below_carrying_everything_contains_every_change_everywhere() {
+        let missing = Deploy::missing("gone".into(), vec![]);
+        let claims = vec![claim("A-1", ClaimState::Absent), claim("f00", ClaimState::NoSuchCommit)];
+        let truth = Truth {
+            environment: "prod".into(),
+            deploys: vec![deploy("a", vec![]), missing, deploy("b", claims)],
+            changes: BTreeMap::from([
+                (
+                    "A-1".to_string(),
+                    ChangeTruth { contained: Containment::from_states(&[Some(false)]), carriers: vec![] },
+                ),
+                (
+                    "f00".to_string(),
+                    ChangeTruth { contained: Containment::from_states(&[Some(false)]), carriers: vec![] },
+                ),
+            ]),
+            components: vec![],
+        };
+        let w = carried_below(&truth);
+        assert!(w.deploys.iter().all(|d| d.introduced.is_empty() && d.unshipped.is_empty()));
+        let a1 = &w.deploys[2].claims[0];
+        assert_eq!((&a1.state, &a1.touched), (&ClaimState::Contained { by: String::new() }, &None));
+        assert_eq!(w.deploys[2].claims[1].state, ClaimState::NoSuchCommit);
+        assert_eq!(w.changes["A-1"].contained, Containment::from_states(&[Some(true), None, Some(true)]));
+        assert_eq!(w.changes["f00"].contained, truth.changes["f00"].contained);
+    }
+}

@@ -21,7 +21,7 @@ use shipcheck::audit::{Finding, Kind};
 use shipcheck::pipeline::{audit::Window, gate, Session};
 use shipcheck::records::{Origin, SourceSpec};
 
-use crate::common::scenario;
+use crate::common::{scenario, Fixture};
 
 /// The change IDs commits carry: ticket keys and pull-request numbers.
 const IDS: &[&str] = &["AUTH-1", "AUTH-2", "WEB-1", "#1", "#2"];
@@ -202,7 +202,6 @@ fn about(f: &Finding) -> (&str, Kind, &Option<String>, &Option<String>, shipchec
 fn check(case: &Case) -> Result<(), TestCaseError> {
     let (text, main) = scenario_text(case);
     let fx = scenario("differential", &text);
-    let dir = fx.dir.path();
     let session = Session::open(fx.repo(), None).unwrap();
     let lines: Vec<serde_json::Value> = case
         .records
@@ -220,33 +219,54 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             v
         })
         .collect();
-    let n = lines.len();
-    // The gate of every record against the ones before it is the audit of the prefix.
-    for k in 0..n {
+    gate_is_the_audit(&fx, &session, &lines, &text)?;
+    older_records_change_nothing(&fx, &session, &lines, &text)
+}
+
+/// The gate of every record against the ones before it is the audit of the prefix.
+fn gate_is_the_audit(
+    fx: &Fixture,
+    session: &Session,
+    lines: &[serde_json::Value],
+    text: &str,
+) -> Result<(), TestCaseError> {
+    let dir = fx.dir.path();
+    for k in 0..lines.len() {
         let prefix = write_log(dir, &format!("prefix{k}.jsonl"), &lines[..=k]);
         let audited: Vec<Finding> =
-            audit(&session, &prefix).into_iter().filter(|f| f.record == format!("r{k}")).collect();
+            audit(session, &prefix).into_iter().filter(|f| f.record == format!("r{k}")).collect();
         let history = write_log(dir, &format!("history{k}.jsonl"), &lines[..k]);
         let pending = dir.join(format!("pending{k}.json"));
         std::fs::write(&pending, lines[k].to_string()).unwrap();
         let sources = if k == 0 { vec![] } else { vec![SourceSpec::Path(history)] };
         let req = gate::Request { pending: &pending, sources: &sources, env: None, base: None, allow_baseline: true };
-        let gated = unplaced(gate::report(&session, &req).unwrap().findings);
+        let gated = unplaced(gate::report(session, &req).unwrap().findings);
         prop_assert_eq!(&gated, &audited, "gate and audit disagree on r{}\n{}", k, text);
     }
-    // Older records in front change nothing but what names them. When they
-    // deployed commits no later record reaches (before a rollback), those
-    // commits join the history read, and with them the commits that carry a
-    // claimed change anywhere in it: then only what each finding is about
-    // must stay the same.
-    let whole = audit(&session, &write_log(dir, "whole.jsonl", &lines));
+    Ok(())
+}
+
+/// Older records in front change nothing but what names them.
+fn older_records_change_nothing(
+    fx: &Fixture,
+    session: &Session,
+    lines: &[serde_json::Value],
+    text: &str,
+) -> Result<(), TestCaseError> {
+    // When the older records deployed commits no later record reaches
+    // (before a rollback), those commits join the history read, and with
+    // them the commits that carry a claimed change anywhere in it: then only
+    // what each finding is about must stay the same.
+    let dir = fx.dir.path();
+    let n = lines.len();
+    let whole = audit(session, &write_log(dir, "whole.jsonl", lines));
     let git = git2::Repository::open(fx.repo()).unwrap();
     let oid = |k: usize| git2::Oid::from_str(lines[k]["commit"].as_str().unwrap()).unwrap();
     let reached = |a: git2::Oid, b: git2::Oid| a == b || git.graph_descendant_of(b, a).unwrap();
     for m in 1..n {
         let older: Vec<String> = (0..m).map(|j| format!("r{j}")).collect();
         let same_history = (0..m).all(|j| (m..n).any(|k| reached(oid(j), oid(k))));
-        let shorter = audit(&session, &write_log(dir, &format!("from{m}.jsonl"), &lines[m..]));
+        let shorter = audit(session, &write_log(dir, &format!("from{m}.jsonl"), &lines[m..]));
         // The first record of the shorter log is its baseline: it is not compared.
         let later = |f: &&Finding| f.record.trim_start_matches('r').parse::<usize>().unwrap() > m;
         let mut short: Vec<&Finding> = shorter.iter().filter(later).collect();
@@ -273,7 +293,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
                 m - 1,
                 f,
                 short,
-                serde_json::to_string(&lines).unwrap(),
+                serde_json::to_string(lines).unwrap(),
                 text
             );
             short.remove(at.unwrap());
