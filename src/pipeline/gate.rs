@@ -154,7 +154,7 @@ fn read_for_gate(
     audit_opts: &audit::Options,
 ) -> Result<(History, truth::Truth)> {
     let reader = session.reader();
-    let read = |h: &History| {
+    let decide = |h: &History| {
         let k = h.records.len() - 1;
         let same = |a: &truth::Truth, b: &truth::Truth| {
             audit::audit_one(h, a, k, audit_opts) == audit::audit_one(h, b, k, audit_opts)
@@ -164,46 +164,50 @@ fn read_for_gate(
     let n = history.records.len();
     let pending = &history.records[n - 1];
     if n < 2 || opts.last_against.is_some() || !pending.complete {
-        let truth = read(&history)?;
+        let truth = decide(&history)?;
         return Ok((history, truth));
     }
     // What the deploy ships, from the live record's range alone: the
     // changes it may introduce (a superset of those it does, when the
-    // history below carries some), to choose the records that matter.
+    // history below carries some), to choose the records that matter, and
+    // whether where a claim first shipped is needed. That much must not
+    // depend on the history below the live record.
     let mini = subset(&history, &[n - 2, n - 1], &[]);
-    let truth = reader.read_for(&mini, opts, &|_, _| true)?;
-    let last = &truth.deploys[1];
-    let introduced: HashSet<&str> = last.introduced.iter().map(|s| s.change.as_str()).collect();
-    let added: HashSet<&str> = last.added.iter().map(|c| c.sha.as_str()).collect();
-    // A claim live before whose commits this deploy does not add is
-    // shipped-earlier, naming where it first shipped. So may be a claim not
-    // contained here: the history below may carry it (then the answer is
-    // an error anyway, and reading everything costs only then).
-    let shipped_before = last.claims.iter().any(|c| {
-        let live_before = match c.state {
-            ClaimState::Contained { .. } => !introduced.contains(&c.change.as_str()),
-            ClaimState::NoSuchCommit => false,
-            _ => true,
-        };
-        live_before && !c.carriers.iter().any(|x| added.contains(x.as_str()))
-    });
-    if shipped_before || matches!(truth.deploys[0].target, Target::Missing { .. }) {
-        let truth = read(&history)?;
+    let read = reader.read_decided(&mini, opts, &|a, b| shipped_before(a) == shipped_before(b))?;
+    let truth = read.truth;
+    if shipped_before(&truth) || matches!(truth.deploys[0].target, Target::Missing { .. }) {
+        let truth = decide(&history)?;
         return Ok((history, truth));
     }
+    let introduced: HashSet<&str> = truth.deploys[1].introduced.iter().map(|s| s.change.as_str()).collect();
     let claimants: Vec<usize> = (0..n - 1)
         .filter(|&j| history.records[j].changes.iter().flatten().any(|c| introduced.contains(&c.as_str())))
         .collect();
     if claimants.is_empty() {
-        let truth = read(&mini)?;
+        let truth = if read.complete { truth } else { decide(&mini)? };
         return Ok((mini, truth));
     }
     let mut idx: Vec<usize> = claimants.into_iter().filter(|&j| j < n - 2).collect();
     idx.extend([n - 2, n - 1]);
     let keep: Vec<&str> = introduced.iter().copied().collect();
     let context = subset(&history, &idx, &keep);
-    let truth = read(&context)?;
+    let truth = decide(&context)?;
     Ok((context, truth))
+}
+
+/// Whether the pending record (the last of `truth`) claims a change that
+/// was live before it and whose commits it does not add: a shipped-earlier
+/// finding, naming where the change first shipped, which only the whole
+/// history knows.
+fn shipped_before(truth: &truth::Truth) -> bool {
+    let Some(last) = truth.deploys.last() else { return false };
+    let introduced: HashSet<&str> = last.introduced.iter().map(|s| s.change.as_str()).collect();
+    let added: HashSet<&str> = last.added.iter().map(|c| c.sha.as_str()).collect();
+    last.claims.iter().any(|c| {
+        matches!(c.state, ClaimState::Contained { .. })
+            && !introduced.contains(&c.change.as_str())
+            && !c.carriers.iter().any(|x| added.contains(x.as_str()))
+    })
 }
 
 /// The records at `idx`, the earlier ones keeping only their claims among

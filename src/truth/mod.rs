@@ -77,27 +77,49 @@ impl<'r> Reader<'r> {
     /// the history below carried the changes (`below.rs`). Then everything
     /// the records reach is read.
     pub fn read_for(&self, history: &History, opts: &Options, same: &dyn Fn(&Truth, &Truth) -> bool) -> Result<Truth> {
+        Ok(self.read_decided(history, opts, same)?.truth)
+    }
+
+    /// [`Reader::read_for`], also telling whether the truth is exact for
+    /// any caller (nothing the records reach was left unread), so that one
+    /// read can serve several questions.
+    pub fn read_decided(
+        &self,
+        history: &History,
+        opts: &Options,
+        same: &dyn Fn(&Truth, &Truth) -> bool,
+    ) -> Result<Decided> {
         let n = history.records.len();
         self.advance(0, n);
         let input = self.prepare(history, opts)?;
         // Release histories (changelogs, tags) take their own walk.
         if opts.release_history || (n > 0 && history.records.iter().all(|r| r.source.release_history)) {
-            return self.read_releases(history, opts, &input);
+            return Ok(Decided { truth: self.read_releases(history, opts, &input)?, complete: true });
         }
         let first = input.base.or_else(|| input.checked().next());
         let hide = if input.last_against.is_some() { None } else { first };
         if let Some(hide) = hide {
             let graph = Graph::load(self.repo, &input.tips, Some(hide), &self.config.changes)?;
             if let Some(truth) = self.read_deploys(history, opts, &input, &graph)? {
-                if !graph.unread_below() || same(&truth, &below::carried_below(&truth)) {
-                    return Ok(truth);
+                let complete = !graph.unread_below();
+                if complete || same(&truth, &below::carried_below(&truth)) {
+                    return Ok(Decided { truth, complete });
                 }
             }
         }
         let graph = Graph::load(self.repo, &input.tips, None, &self.config.changes)?;
         let truth = self.read_deploys(history, opts, &input, &graph)?;
-        Ok(truth.expect("a full graph answers every question"))
+        Ok(Decided { truth: truth.expect("a full graph answers every question"), complete: true })
     }
+}
+
+/// A truth read for one caller's answer (see [`Reader::read_decided`]).
+pub struct Decided {
+    /// The truth.
+    pub truth: Truth,
+    /// Whether nothing the records reach was left unread: then the truth is
+    /// exact for every caller, not only for the one it was read for.
+    pub complete: bool,
 }
 
 /// Whether two truths say the same of every deploy and every change.

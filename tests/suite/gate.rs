@@ -284,7 +284,7 @@ fn the_action_runs_locally_as_a_script() {
         .expect("python3 runs");
     assert!(check.status.success(), "action.yml does not parse: {}", String::from_utf8_lossy(&check.stdout));
     let inputs = String::from_utf8_lossy(&check.stdout);
-    for i in ["record", "records", "env", "fail-on", "format"] {
+    for i in ["record", "records", "env", "fail-on", "format", "allow-baseline"] {
         assert!(inputs.split_whitespace().any(|x| x == i), "input {i} missing: {inputs}");
     }
     assert!(yaml.contains("cargo install --locked") && yaml.contains("gate.sh"));
