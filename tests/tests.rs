@@ -13,6 +13,7 @@ mod suite {
     mod audit_core;
     mod bench;
     mod cli;
+    mod differential;
     mod docs;
     mod errors;
     mod fail_closed;
@@ -30,4 +31,5 @@ mod suite {
     mod respond;
     mod scaling;
     mod sources;
+    mod walk;
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{prerelease_of, short, Evidence, Finding, Kind, Out, RecordContext, Severity};
 use crate::text::join_and;
-use crate::truth::{ClaimState, ClaimTruth};
+use crate::truth::{ClaimState, ClaimTruth, Previous};
 
 /// Each claim in the record's order; a claim's own findings stay together.
 pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
@@ -25,7 +25,7 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
             continue;
         };
         match &ct.state {
-            ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, by, &introduced)),
+            ClaimState::Contained { by } => out.findings.extend(shipped_earlier(cx, claim, ct, by, &introduced)),
             ClaimState::Absent if ct.carriers.is_empty() => out.findings.push(unverified(cx, claim)),
             _ => out.findings.push(not_shipped(cx, claim, ct)),
         }
@@ -33,13 +33,30 @@ pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
     }
 }
 
-/// A contained claim that this deploy did not introduce: an earlier record
-/// shipped it (a pre-release of this final release aside).
-fn shipped_earlier(cx: &RecordContext<'_>, claim: &str, by: &str, introduced: &HashSet<&str>) -> Option<Finding> {
-    if !cx.compared() || introduced.contains(claim) {
+/// A contained claim that was live in the deploy this one replaced, and
+/// that this deploy neither introduced nor adds commits of: an earlier
+/// record shipped it (a pre-release of this final release aside). A deploy
+/// that adds commits of a change that was live before (its part 2), or
+/// brings back a change that was not live before it, does ship it:
+/// claiming it is no mistake.
+fn shipped_earlier(
+    cx: &RecordContext<'_>,
+    claim: &str,
+    ct: &ClaimTruth,
+    by: &str,
+    introduced: &HashSet<&str>,
+) -> Option<Finding> {
+    if !cx.compared() || introduced.contains(claim) || cx.deploy.added.iter().any(|a| ct.carriers.contains(&a.sha)) {
         return None;
     }
     let across = cx.truth.changes.get(claim)?;
+    // Live at the deploy this one replaced: a deploy that brings a change
+    // back (a rollback to before its revert) ships it again.
+    if let Previous::Record { index } = cx.deploy.previous {
+        if across.contained.get(index) != Some(true) {
+            return None;
+        }
+    }
     // A final release lists what its pre-releases shipped.
     let j = across.contained.first_contained(0, cx.k).filter(|&j| !prerelease_of(&cx.history.records[j], cx.record))?;
     let name = cx.id_of(j);
@@ -202,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn shipped_earlier_spares_introduced_changes_baselines_and_pre_releases() {
+    fn shipped_earlier_spares_introduced_or_added_changes_baselines_and_pre_releases() {
         let mut introduced = claimed_again();
         introduced.truth.deploys[1].introduced = vec![Shipped { change: "A-1".into(), commits: vec![sha("c")] }];
         assert_eq!(introduced.run(1, check).0, vec![]);
@@ -210,6 +227,21 @@ mod tests {
         let mut baseline = claimed_again();
         baseline.truth.deploys[1].previous = crate::truth::Previous::Baseline;
         assert_eq!(baseline.run(1, check).0, vec![]);
+
+        let mut adds_more = claimed_again();
+        adds_more.truth.deploys[1].added = vec![super::super::testing::commit("c")];
+        assert_eq!(adds_more.run(1, check).0, vec![]);
+
+        // Live at r0, reverted by r1, back in r2 (a rollback): r2 ships it again.
+        let mut d2 = deploy("a", Some(1));
+        d2.claims = vec![claim("A-1", ClaimState::Contained { by: sha("c") })];
+        let restored = Case::new(vec![
+            (claiming("r0", &[]), deploy("a", None)),
+            (claiming("r1", &[]), deploy("b", Some(0))),
+            (claiming("r2", &["A-1"]), d2),
+        ])
+        .contained("A-1", &[true, false, true]);
+        assert_eq!(restored.run(2, check).0, vec![]);
 
         let mut final_release = claimed_again();
         let version = |r: &mut Record, v: &str| r.source.version = Some(v.into());

@@ -9,26 +9,28 @@ use crate::text::join_and;
 use crate::truth::{ClaimState, Previous, Shipped, Truth};
 
 /// Every introduced change the record does not claim. A record without
-/// `changes` claims nothing and is not checked; a partial source (a
-/// changelog) only counts an unclaimed change unless another record claims
-/// it and the source does not mention it.
+/// `changes` claims nothing, so only the incident's signature is checked
+/// there: a change an earlier record claimed without containing it, which
+/// this deploy ships, is reported whatever the record claims. A partial
+/// source (a changelog) only counts an unclaimed change unless another
+/// record claims it and the source does not mention it.
 pub(super) fn check(cx: &RecordContext<'_>, out: &mut Out) {
-    let Some(claims) = &cx.record.changes else {
-        return;
-    };
     if !cx.compared() {
         return;
     }
     // Sets, not scans: a record may claim, and a deploy introduce, many thousands.
-    let claims: HashSet<&str> = claims.iter().map(String::as_str).collect();
+    let claims: Option<HashSet<&str>> = cx.record.changes.as_ref().map(|c| c.iter().map(String::as_str).collect());
     let mentions: HashSet<&str> = cx.record.source.mentions.iter().map(String::as_str).collect();
     let backported = backport_carriers(cx);
     for s in &cx.deploy.introduced {
-        if claims.contains(s.change.as_str()) || claimed_as_backport(&backported, s) {
+        if claims.as_ref().is_some_and(|c| c.contains(s.change.as_str())) || claimed_as_backport(&backported, s) {
             continue;
         }
         let claimants = cx.claimants.get(s.change.as_str()).map_or(&[][..], Vec::as_slice);
         let claimed_in = claimed_in(cx, s, claimants);
+        if claims.is_none() && claimed_in.is_empty() {
+            continue;
+        }
         let other_claims = !claimed_in.is_empty() || claimed_elsewhere(cx, claimants);
         // A partial source that mentions the change ("see #84") knows of it.
         let mentioned = mentions.contains(s.change.as_str());
@@ -192,6 +194,22 @@ mod tests {
         let mut claimless = unclaimed(&["e"]);
         claimless.history.records[1] = record("r1");
         assert_eq!(claimless.run(1, check).0, vec![]);
+    }
+
+    #[test]
+    fn a_record_without_changes_still_gets_the_incident_signature() {
+        let mut case = incident();
+        case.history.records[2] = record("r2");
+        let (f, _) = case.run(2, check);
+        let evidence = Evidence { commits: vec![sha("e")], claimed_in: vec!["r1".into()], ..compared("c", "r1") };
+        let message = "B-2 was recorded as deployed in r1, but r1 did not contain it: this deploy ships it for the first time (commit e000000), and its record does not say so.";
+        assert_eq!(
+            f,
+            vec![on_change("B-2", expect(Kind::ShippedNotClaimed, Severity::Error, "r2", message, evidence))]
+        );
+        // Claimed by the record itself, it is no finding.
+        case.history.records[2] = claiming("r2", &["B-2"]);
+        assert_eq!(case.run(2, check).0, vec![]);
     }
 
     #[test]

@@ -374,4 +374,23 @@ impl Repo {
             .graph_descendant_of(d, a)
             .map_err(|e| undiffable(&e, &format!("whether commit {ancestor} is an ancestor of commit {descendant}")))
     }
+
+    /// The commit a hex SHA names (full, or abbreviated as revert messages
+    /// write it), read as an object id only, never as a ref name; `None`
+    /// when no commit has it, or when an abbreviation is ambiguous.
+    pub fn commit_by_hex(&self, hex: &str) -> Option<Oid> {
+        if !(4..=40).contains(&hex.len()) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        if hex.len() == 40 {
+            let oid = Oid::from_str(hex).ok()?;
+            return self.git.find_commit(oid).ok().map(|c| c.id());
+        }
+        self.git.find_commit_by_prefix(hex).ok().map(|c| c.id())
+    }
+
+    /// Whether commit `ancestor` is `descendant` or one of its ancestors.
+    pub fn descends_from(&self, descendant: Oid, ancestor: Oid) -> Result<bool> {
+        Ok(descendant == ancestor || self.git.graph_descendant_of(descendant, ancestor)?)
+    }
 }

@@ -153,14 +153,16 @@ impl Session {
         Reader::new(&self.repo, &self.config)
     }
 
-    /// Reads a history's truth, showing progress when a display was given.
-    pub fn read(&self, h: &History, opts: &truth::Options) -> Result<Truth> {
+    /// Reads a history's truth for an answer that is the same from truths
+    /// `a` and `b` when `same(a, b)` (see [`Reader::read_for`]), showing
+    /// progress when a display was given.
+    pub fn read_for(&self, h: &History, opts: &truth::Options, same: &dyn Fn(&Truth, &Truth) -> bool) -> Result<Truth> {
         let bar = self.progress.as_ref().map(|make| make(&h.environment));
         let reader = match &bar {
             Some(bar) => self.reader().with_progress(bar.as_ref()),
             None => self.reader(),
         };
-        reader.read(h, opts)
+        reader.read_for(h, opts, same)
     }
 }
 

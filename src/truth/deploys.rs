@@ -5,7 +5,7 @@
 //! deploys whose commits carry or revert it, so following changes costs what
 //! the ranges hold, not changes × records.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
 
@@ -109,6 +109,63 @@ impl<'k> Followed<'k> {
     }
 }
 
+/// For every commit carrying a followed change, the last record whose
+/// commit reaches it. A claim's carriers (its evidence, and what decides
+/// the components its commits touch) are the commits its deploy or a later
+/// one reaches: commits only an earlier deploy reached (a branch deployed,
+/// then rolled back) are left out, so the answer for a record is the same
+/// whether the records before it are read with it (the audit) or not (the
+/// gate).
+struct LastReached {
+    carriers: HashSet<u32>,
+    in_reach: HashSet<u32>,
+    last: HashMap<u32, usize>,
+    /// The last resolved record.
+    at: Option<usize>,
+}
+
+impl LastReached {
+    fn new(followed: &Followed<'_>) -> LastReached {
+        let carriers = followed.carriers.iter().flatten().copied().collect();
+        LastReached { carriers, in_reach: HashSet::new(), last: HashMap::new(), at: None }
+    }
+
+    /// Record `k` reaches `moved.reach`: when it moved from the record
+    /// before, by what it added and removed, else (the first record, or one
+    /// compared with `--base`) anew.
+    fn update(&mut self, k: usize, moved: &Moved) {
+        let from_last = matches!(moved.previous, Previous::Record { index } if Some(index) == self.at);
+        if !from_last {
+            let now: HashSet<u32> = self.carriers.iter().copied().filter(|&c| moved.reach.get(c)).collect();
+            for c in self.in_reach.difference(&now) {
+                self.last.insert(*c, self.at.unwrap_or(k));
+            }
+            self.in_reach = now;
+        } else {
+            for r in &moved.removed {
+                if self.in_reach.remove(r) {
+                    self.last.insert(*r, self.at.unwrap_or(k));
+                }
+            }
+            self.in_reach.extend(moved.added.iter().filter(|a| self.carriers.contains(a)));
+        }
+        self.at = Some(k);
+    }
+
+    fn finish(&mut self) {
+        if let Some(at) = self.at {
+            for c in self.in_reach.drain() {
+                self.last.insert(c, at);
+            }
+        }
+    }
+
+    /// Whether record `k` or a later one reaches commit `c`.
+    fn since(&self, c: u32, k: usize) -> bool {
+        self.last.get(&c).is_some_and(|&last| last >= k)
+    }
+}
+
 impl Reader<'_> {
     /// The truth of a deploy log over a loaded graph; `None` when the graph
     /// is partial and the answer needs the history below the first deploy.
@@ -122,10 +179,13 @@ impl Reader<'_> {
         let n = history.records.len();
         let components = self.components(input)?;
         let keys = self.claim_keys(graph, input, |c| Ok(ClaimKey::Id(c.clone())))?;
-        if graph.is_partial() && !partial_answers(graph, input, &keys) {
+        if graph.is_partial() && (graph.undecided().is_some() || !partial_answers(graph, input, &keys)) {
             return Ok(None);
         }
         let mut followed = Followed::new(&keys, graph);
+        let mut reached = LastReached::new(&followed);
+        // Claims are checked once the last record is read (see `LastReached`).
+        let mut claims: Vec<(usize, &String, Live)> = Vec::new();
         let mut deploys = Vec::with_capacity(n);
         let mut versions = components::Versions::default();
         let mut prev: Option<LiveDeploy> = input.base.map(|b| base_deploy(graph, b));
@@ -150,7 +210,7 @@ impl Reader<'_> {
                 return Ok(None);
             };
             followed.update(graph, k, &moved, not_from_last);
-            let view = RecordView::new(record, &components);
+            reached.update(k, &moved);
             let mut deploy = self.checked_deploy(graph, ci, res, moved.previous.clone());
             if let Some(p) = &prev {
                 let reverted = moved.added.iter().flat_map(|&a| graph.node(a).reverts.iter().copied());
@@ -159,9 +219,7 @@ impl Reader<'_> {
                     unshipped_by(graph, moved.removed.iter().copied().chain(reverted), &moved.reach, &p.reach);
             }
             for c in record.changes.iter().flatten() {
-                let carriers = followed.carriers_of(c);
-                let live = graph.live(carriers, &moved.reach);
-                deploy.claims.push(self.claim_truth(graph, &view, c, &keys[c], carriers, live)?);
+                claims.push((k, c, graph.live(followed.carriers_of(c), &moved.reach)));
             }
             let prev_oid = prev.as_ref().map(|p| p.oid);
             let with_files = opts.files_for.contains(&k);
@@ -170,6 +228,12 @@ impl Reader<'_> {
             deploy.removed = self.commit_refs(graph, &moved.removed);
             deploys.push(deploy);
             prev = Some(LiveDeploy { record: Some(k), tip: ci, reach: moved.reach, oid: checked.oid });
+        }
+        reached.finish();
+        for (k, c, live) in claims {
+            let carriers: Vec<u32> = followed.carriers_of(c).iter().copied().filter(|&x| reached.since(x, k)).collect();
+            let view = RecordView::new(&history.records[k], &components);
+            deploys[k].claims.push(self.claim_truth(graph, &view, c, &keys[c], &carriers, live)?);
         }
         let changes = self.change_truths(graph, followed);
         self.advance(n, n);
@@ -228,14 +292,16 @@ fn base_deploy(graph: &Graph, b: Oid) -> LiveDeploy {
     LiveDeploy { record: None, tip: bi, reach: reach_of(graph, bi), oid: b }
 }
 
-/// Whether a partial graph (read down to the first deploy) can answer
-/// every claim: each must have a carrier above the first deploy, and every
-/// claimed commit must have been read there.
+/// Whether a partial graph (read down to the first deploy) can answer the
+/// claims of commits: every claimed commit, and one of its equivalents, must
+/// have been read above the first deploy (equivalents by patch-id are only
+/// looked for among the commits read). Claimed change IDs need no such
+/// test: what the unread history could change about them is decided by
+/// [`super::Reader::read_for`].
 fn partial_answers(graph: &Graph, input: &Input, keys: &BTreeMap<String, ClaimKey>) -> bool {
     let answered = keys.values().all(|k| match k {
-        ClaimKey::Id(id) => graph.carriers(id).iter().any(|c| !graph.is_hidden(*c)),
         ClaimKey::Sha(eq) => eq.iter().any(|c| !graph.is_hidden(*c)),
-        ClaimKey::Missing => true,
+        ClaimKey::Id(_) | ClaimKey::Missing => true,
     });
     let shas_read = input.claim_shas.values().flatten().all(|o| graph.node_of(*o).is_some_and(|i| !graph.is_hidden(i)));
     answered && shas_read

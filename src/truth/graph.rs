@@ -7,11 +7,10 @@
 //! costs one walk of the history plus work proportional to each range.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use anyhow::{anyhow, Result};
-use regex::Regex;
 
+use super::message::{self, Parsed};
 use crate::config::ChangePatterns;
 use crate::git::{Oid, Repo};
 
@@ -62,6 +61,20 @@ impl Bits {
             *w |= 1 << (i % 64);
         }
     }
+    /// Every node in the set, in index order.
+    pub fn ones(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(wi, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros();
+                w &= w - 1;
+                Some((wi * 64) as u32 + bit)
+            })
+        })
+    }
     /// Adds every node of `other`.
     pub(super) fn union_with(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
@@ -104,14 +117,12 @@ pub struct Node {
     pub author_time: i64,
     /// First line of the message (raw; escape before printing).
     pub subject: String,
-    /// Change IDs this commit carries (indexes into the graph's change names).
+    /// Change IDs this commit carries itself (indexes into the graph's
+    /// change names). A revert carries its own ID, never one it un-ships.
     pub changes: Vec<u32>,
-    /// Whether the message says "This reverts commit …": a revert carries
-    /// no change, it un-ships the commit it reverts.
-    pub is_revert: bool,
     /// Commits named by `(cherry picked from commit …)`.
     pub picked_from: Vec<Oid>,
-    /// Commits this one reverts (when they were read).
+    /// Commits of the history this one reverts (see `links.rs`).
     pub reverts: Vec<u32>,
     /// Its root tree.
     pub tree: Oid,
@@ -133,16 +144,6 @@ pub enum Live {
     Absent,
 }
 
-fn revert_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"This reverts commit ([0-9a-f]{7,64})").expect("valid"))
-}
-
-fn pick_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"\(cherry picked from commit ([0-9a-f]{40})\)").expect("valid"))
-}
-
 /// Marks a node and its known ancestors hidden (a commit first taken as
 /// new turned out to be reachable from the hidden one: skewed dates).
 fn mark_hidden(g: &Graph, i: u32, hidden: &mut [bool], state: &Loading) {
@@ -162,22 +163,37 @@ fn mark_hidden(g: &Graph, i: u32, hidden: &mut [bool], state: &Loading) {
 
 /// The loaded graph.
 pub struct Graph {
-    index: OidMap<u32>,
+    pub(super) index: OidMap<u32>,
     /// Nodes in load order.
     pub nodes: Vec<Node>,
-    names: Vec<String>,
-    by_name: HashMap<String, u32>,
-    carriers: Vec<Vec<u32>>,
-    reverted_by: HashMap<u32, Vec<u32>>,
-    picks_of: OidMap<Vec<u32>>,
-    hidden: Bits,
+    pub(super) names: Vec<String>,
+    pub(super) by_name: HashMap<String, u32>,
+    /// Per change name: the commits carrying it, oldest first.
+    pub(super) carriers: Vec<Vec<u32>>,
+    /// Per commit: the commits reverting it, oldest first.
+    pub(super) reverted_by: HashMap<u32, Vec<u32>>,
+    pub(super) picks_of: OidMap<Vec<u32>>,
+    pub(super) hidden: Bits,
     partial: bool,
+    /// With `hide`: the walk stopped before the end of the hidden history,
+    /// so commits below the boundary were not read.
+    pub(super) unread_below: bool,
+    /// Why this partial graph cannot answer at all (see `links.rs`).
+    pub(super) undecided: Option<String>,
+    /// Merge carrying IDs -> the non-merge commits it brought in, for the
+    /// merges that brought in a reverted commit (see `links.rs`).
+    pub(super) brought: HashMap<u32, Vec<u32>>,
+    /// Reverted commit -> the merges carrying IDs that brought it in.
+    pub(super) bringers: HashMap<u32, Vec<u32>>,
 }
 
-/// What [`Graph::load`] keeps between reading a commit and linking parents.
-struct Loading {
-    parent_oids: Vec<Vec<Oid>>,
-    revert_targets: Vec<(u32, String)>,
+/// What [`Graph::load`] keeps between reading commits and linking them.
+pub(super) struct Loading {
+    pub(super) parent_oids: Vec<Vec<Oid>>,
+    /// Each commit's message, read.
+    pub(super) parsed: Vec<Parsed>,
+    /// Commits at the edge of a partial read, taken as unread (see `paint`).
+    pub(super) tail: Vec<bool>,
 }
 
 impl Graph {
@@ -189,7 +205,10 @@ impl Graph {
     /// `hide` are marked hidden, and the walk stops once only hidden commits
     /// are left to visit. Hidden commits met at the boundary are kept (as
     /// hidden nodes); the history below them is never read. A deploy whose
-    /// commit descends from `hide` reaches every hidden commit.
+    /// commit descends from `hide` reaches every hidden commit. Every commit
+    /// read has its message read (change IDs, revert markers), except the
+    /// last few at the edge of the walk, which count as unread
+    /// ([`Graph::unread_below`]).
     pub fn load(repo: &Repo, tips: &[Oid], hide: Option<Oid>, patterns: &ChangePatterns) -> Result<Graph> {
         let mut g = Graph {
             index: OidMap::default(),
@@ -201,8 +220,12 @@ impl Graph {
             reverted_by: HashMap::new(),
             picks_of: OidMap::default(),
             partial: hide.is_some(),
+            unread_below: false,
+            undecided: None,
+            brought: HashMap::new(),
+            bringers: HashMap::new(),
         };
-        let mut state = Loading { parent_oids: Vec::new(), revert_targets: Vec::new() };
+        let mut state = Loading { parent_oids: Vec::new(), parsed: Vec::new(), tail: Vec::new() };
         match hide {
             None => {
                 let mut stack: Vec<(Oid, Option<Oid>)> = tips.iter().map(|t| (*t, None)).collect();
@@ -210,7 +233,7 @@ impl Graph {
                     if g.index.contains_key(&oid) {
                         continue;
                     }
-                    let idx = g.read(repo, oid, child, true, patterns, &mut state)?;
+                    let idx = g.read(repo, oid, child, patterns, &mut state)?;
                     for p in state.parent_oids[idx as usize].iter().rev() {
                         stack.push((*p, Some(oid)));
                     }
@@ -222,16 +245,8 @@ impl Graph {
         for (i, ps) in state.parent_oids.iter().enumerate() {
             g.nodes[i].parents = ps.iter().filter_map(|p| g.index.get(p).copied()).collect();
         }
-        for (idx, target) in state.revert_targets {
-            let found = match Oid::from_str(&target) {
-                Ok(oid) if target.len() == 40 => g.index.get(&oid).copied(),
-                _ => repo.commit_by_id(&target).ok().flatten().and_then(|o| g.index.get(&o).copied()),
-            };
-            if let Some(t) = found {
-                g.reverted_by.entry(t).or_default().push(idx);
-                g.nodes[idx as usize].reverts.push(t);
-            }
-        }
+        state.tail.resize(g.nodes.len(), false);
+        g.link(repo, hide, &state)?;
         Ok(g)
     }
 
@@ -264,7 +279,7 @@ impl Graph {
                 }
                 return Ok(());
             }
-            let i = g.read(repo, oid, child, !hide_it, patterns, state)?;
+            let i = g.read(repo, oid, child, patterns, state)?;
             hidden.push(hide_it);
             heap.push((g.nodes[i as usize].time, std::cmp::Reverse(i)));
             Ok(())
@@ -274,7 +289,12 @@ impl Graph {
             push(self, *t, None, false, &mut hidden, &mut heap, state)?;
         }
         let mut slop = SLOP;
-        while let Some((_, std::cmp::Reverse(i))) = heap.pop() {
+        let mut popped: Vec<bool> = Vec::new();
+        let mut last_time = i64::MAX;
+        while let Some((time, std::cmp::Reverse(i))) = heap.pop() {
+            popped.resize(self.nodes.len(), false);
+            popped[i as usize] = true;
+            last_time = time;
             let was_hidden = hidden[i as usize];
             let oid = self.nodes[i as usize].oid;
             let parents = state.parent_oids[i as usize].clone();
@@ -290,6 +310,16 @@ impl Graph {
                 slop = SLOP;
             }
         }
+        // Stopped with hidden commits left to visit: the history below was
+        // not read. A revert of a commit read here could lie there only if
+        // it is no newer than the last commit taken, so the commits at that
+        // edge (not taken, or no newer than the last one taken) count as
+        // unread too: their messages are dropped.
+        popped.resize(self.nodes.len(), false);
+        self.unread_below = !heap.is_empty();
+        state.tail = (0..self.nodes.len())
+            .map(|i| self.unread_below && hidden[i] && (!popped[i] || self.nodes[i].time <= last_time))
+            .collect();
         let mut bits = Bits::new(self.nodes.len());
         for (i, h) in hidden.iter().enumerate() {
             if *h {
@@ -306,7 +336,6 @@ impl Graph {
         repo: &Repo,
         oid: Oid,
         child: Option<Oid>,
-        parse_changes: bool,
         patterns: &ChangePatterns,
         state: &mut Loading,
     ) -> Result<u32> {
@@ -322,41 +351,19 @@ impl Graph {
         self.index.insert(oid, idx);
         let message = &commit.message;
         let subject: String = message.lines().next().unwrap_or("").chars().take(300).collect();
-        let mut is_revert = false;
-        let mut changes = Vec::new();
-        let mut picked_from = Vec::new();
-        if parse_changes {
-            for caps in revert_re().captures_iter(message) {
-                is_revert = true;
-                state.revert_targets.push((idx, caps[1].to_string()));
-            }
-            picked_from = pick_re().captures_iter(message).filter_map(|c| Oid::from_str(&c[1]).ok()).collect();
-            if !is_revert {
-                // `extract` gives each ID once, so each interns to a new number.
-                for id in patterns.extract(message) {
-                    let n = self.intern(&id);
-                    if self.carriers[n as usize].last() != Some(&idx) {
-                        changes.push(n);
-                        self.carriers[n as usize].push(idx);
-                    }
-                }
-            }
-            for p in &picked_from {
-                self.picks_of.entry(*p).or_default().push(idx);
-            }
-        }
+        let parsed = message::parse(message, patterns);
         self.nodes.push(Node {
             oid,
             parents: Vec::new(),
             time: commit.time,
             author_time: commit.author_time,
             subject,
-            changes,
-            is_revert,
-            picked_from,
+            changes: Vec::new(),
+            picked_from: parsed.picked_from.clone(),
             reverts: Vec::new(),
             tree: commit.tree,
         });
+        state.parsed.push(parsed);
         state.parent_oids.push(commit.parents);
         Ok(idx)
     }
@@ -376,7 +383,7 @@ impl Graph {
         self.hidden.clone()
     }
 
-    fn intern(&mut self, name: &str) -> u32 {
+    pub(super) fn intern(&mut self, name: &str) -> u32 {
         if let Some(n) = self.by_name.get(name) {
             return *n;
         }
@@ -458,7 +465,7 @@ impl Graph {
 
     /// Marks everything reachable from `start` in `reach`, not entering
     /// nodes of `stop`; returns the nodes of `stop` that were met.
-    fn fill(&self, reach: &mut Bits, mut stack: Vec<u32>, stop: Option<&Bits>) -> Vec<u32> {
+    pub(super) fn fill(&self, reach: &mut Bits, mut stack: Vec<u32>, stop: Option<&Bits>) -> Vec<u32> {
         let mut met = Vec::new();
         while let Some(n) = stack.pop() {
             if reach.get(n) {
@@ -512,12 +519,69 @@ impl Graph {
         reverted.unwrap_or(Live::Absent)
     }
 
-    /// The reachable revert that undoes `c`, unless that revert is itself reverted.
+    /// The reachable revert that undoes `c`, unless that revert is itself
+    /// reverted. A merge that carries IDs is also undone when every commit
+    /// it brought in is (its ID belongs to them): then the newest of those
+    /// reverts is the one that undid it.
     fn reverted_in(&self, c: u32, reach: &Bits, depth: u32) -> Option<u32> {
         if depth > 8 {
             return None;
         }
-        self.reverts_of(c).iter().copied().find(|&r| reach.get(r) && self.reverted_in(r, reach, depth + 1).is_none())
+        let direct = self
+            .reverts_of(c)
+            .iter()
+            .copied()
+            .find(|&r| reach.get(r) && self.reverted_in(r, reach, depth + 1).is_none());
+        if direct.is_some() {
+            return direct;
+        }
+        let brought = self.brought.get(&c).filter(|b| !b.is_empty())?;
+        let mut last: Option<u32> = None;
+        for &b in brought {
+            let r = self.reverted_in(b, reach, depth + 1)?;
+            if last.is_none_or(|l| self.order_key(r) > self.order_key(l)) {
+                last = Some(r);
+            }
+        }
+        last
+    }
+
+    /// How commits are ordered wherever an order shows: by committer time,
+    /// then SHA, the same in every graph that holds them.
+    pub fn order_key(&self, i: u32) -> (i64, Oid) {
+        let n = self.node(i);
+        (n.time, n.oid)
+    }
+
+    /// The merges carrying IDs that brought in commit `c`, when `c` is reverted somewhere.
+    pub fn bringers(&self, c: u32) -> &[u32] {
+        self.bringers.get(&c).map_or(&[], |v| v)
+    }
+
+    /// The change IDs that reverting `c` can un-ship: its own, and those of
+    /// the merges that brought it in.
+    pub fn undone_ids(&self, c: u32) -> Vec<u32> {
+        let mut ids = self.node(c).changes.clone();
+        for &m in self.bringers(c) {
+            for &ch in &self.node(m).changes {
+                if !ids.contains(&ch) {
+                    ids.push(ch);
+                }
+            }
+        }
+        ids
+    }
+
+    /// Whether, with `hide`, commits below the boundary were left unread:
+    /// then a change might be carried there, and what depends on that is
+    /// decided by [`super::Reader::read_for`].
+    pub fn unread_below(&self) -> bool {
+        self.unread_below
+    }
+
+    /// Why this partial graph cannot answer (it must not be used), if so.
+    pub fn undecided(&self) -> Option<&str> {
+        self.undecided.as_deref()
     }
 
     /// Nodes whose author time equals `t` (candidates for patch-id equivalence).

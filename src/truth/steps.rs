@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 /// in `before`, with the added commits carrying each, oldest first.
 pub(super) fn introduced_by(graph: &Graph, added: &[u32], reach: &Bits, before: &Bits) -> Vec<Shipped> {
     let mut sorted = added.to_vec();
-    sorted.sort_by_key(|i| (graph.node(*i).time, *i));
+    sorted.sort_by_key(|&i| graph.order_key(i));
     let mut introduced: Vec<Shipped> = Vec::new();
     // change -> its place in `introduced`, or None when it was live before
     let mut seen: HashMap<u32, Option<usize>> = HashMap::new();
@@ -48,8 +48,9 @@ pub(super) fn introduced_by(graph: &Graph, added: &[u32], reach: &Bits, before: 
     introduced
 }
 
-/// Changes carried by `candidates` (removed or reverted commits) that were
-/// live in `before` and are not in `reach`.
+/// Changes carried by `candidates` (removed or reverted commits, or the
+/// merges that brought a reverted commit in) that were live in `before` and
+/// are not in `reach`, in the candidates' order.
 pub(super) fn unshipped_by(
     graph: &Graph,
     candidates: impl Iterator<Item = u32>,
@@ -58,8 +59,11 @@ pub(super) fn unshipped_by(
 ) -> Vec<String> {
     let mut unshipped: Vec<String> = Vec::new();
     let mut seen: HashSet<u32> = HashSet::new();
+    let mut candidates: Vec<u32> = candidates.collect();
+    candidates.sort_by_key(|&c| graph.order_key(c));
+    candidates.dedup();
     for c in candidates {
-        for &ch in &graph.node(c).changes {
+        for ch in graph.undone_ids(c) {
             let name = graph.change_name(ch);
             let carriers = graph.carriers(name);
             // Whether a change is un-shipped does not depend on the candidate: check each once.
@@ -86,7 +90,11 @@ pub(super) fn changes_touched_by(graph: &Graph, watch: &HashMap<u32, Vec<usize>>
         let mut next = Vec::new();
         for c in stack {
             touched.extend(watch.get(&c).into_iter().flatten());
-            next.extend(graph.node(c).reverts.iter().copied());
+            // A reverted commit un-ships the IDs of the merges that brought it in, too.
+            for &t in &graph.node(c).reverts {
+                next.push(t);
+                next.extend(graph.bringers(t).iter().copied());
+            }
         }
         stack = next;
         depth += 1;
@@ -162,7 +170,7 @@ impl Reader<'_> {
     /// Commits as the report lists them, newest first.
     pub(super) fn commit_refs(&self, graph: &Graph, commits: &[u32]) -> Vec<CommitRef> {
         let mut v = commits.to_vec();
-        v.sort_by_key(|i| std::cmp::Reverse((graph.node(*i).time, *i)));
+        v.sort_by_key(|&i| std::cmp::Reverse(graph.order_key(i)));
         v.iter().map(|i| self.commit_ref(graph, *i)).collect()
     }
 
@@ -354,6 +362,7 @@ impl Reader<'_> {
     /// commits made closest after it.
     pub(super) fn equivalents(&self, graph: &Graph, oid: Oid) -> Result<Vec<u32>> {
         let mut eq = graph.trailer_equivalents(oid);
+        eq.sort_by_key(|&c| graph.order_key(c));
         let Some(me) = graph.node_of(oid) else {
             return Ok(eq);
         };
@@ -378,6 +387,7 @@ impl Reader<'_> {
                 eq.push(c);
             }
         }
+        eq.sort_by_key(|&c| graph.order_key(c));
         Ok(eq)
     }
 }

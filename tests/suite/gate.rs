@@ -84,7 +84,17 @@ fn gate_with_base_and_without_history() {
         triples(&[("prod-42", "shipped-not-claimed", "AUTH-77"), ("prod-42", "component-not-claimed", "auth")])
     );
     assert_eq!(v["findings"][0]["evidence"]["previous"], "base b3cad63");
+    // No history at all: nothing to compare with is no pass (it used to
+    // pass as a baseline), unless the pipeline says this is a first deploy.
     let r = run(&f, &["gate", "--record", pend.to_str().unwrap()]);
+    r.expect(2);
+    assert!(
+        r.stderr.contains("nothing to compare the pending deploy with: no --records was given")
+            && r.stderr.contains("--allow-baseline"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&f, &["gate", "--record", pend.to_str().unwrap(), "--allow-baseline"]);
     r.expect(0);
     assert!(r.stdout.contains("checked as a baseline"), "{}", r.stdout);
 }
@@ -281,7 +291,7 @@ fn the_action_runs_locally_as_a_script() {
         .expect("python3 runs");
     assert!(check.status.success(), "action.yml does not parse: {}", String::from_utf8_lossy(&check.stdout));
     let inputs = String::from_utf8_lossy(&check.stdout);
-    for i in ["record", "records", "env", "fail-on", "format"] {
+    for i in ["record", "records", "env", "fail-on", "format", "allow-baseline"] {
         assert!(inputs.split_whitespace().any(|x| x == i), "input {i} missing: {inputs}");
     }
     assert!(yaml.contains("cargo install --locked") && yaml.contains("gate.sh"));

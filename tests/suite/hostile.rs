@@ -742,8 +742,11 @@ fn read_commands<'a>(log: &'a str, pending: &'a str, prefix: &'a str) -> Vec<Vec
 fn read_commands_leave_the_git_folder_and_work_tree_byte_identical() {
     let f = fixture("incident");
     let log = f.records("deploys/production.jsonl");
-    let pending =
-        f.write("p.json", &json!({"id": "p", "commit": f.sha("bill-31"), "changes": ["BILL-31"]}).to_string());
+    let pending = f.write(
+        "p.json",
+        &json!({"id": "p", "environment": "production", "commit": f.sha("bill-31"), "changes": ["BILL-31"]})
+            .to_string(),
+    );
     let prefix = f.sha("auth-77")[..10].to_string();
     let before = snapshot(f.repo());
     assert!(before.keys().any(|k| k.starts_with(".git/objects")), "the snapshot includes .git");
@@ -806,8 +809,11 @@ fn read_commands_run_no_hooks_filters_or_configured_programs() {
     std::fs::write(f.repo().join(".gitattributes"), "* filter=mark diff=mark\n").unwrap();
     std::fs::write(git.join("info").join("attributes"), "* filter=mark diff=mark\n").ok();
     let log = f.records("deploys/production.jsonl");
-    let pending =
-        f.write("p.json", &json!({"id": "p", "commit": f.sha("bill-31"), "changes": ["BILL-31"]}).to_string());
+    let pending = f.write(
+        "p.json",
+        &json!({"id": "p", "environment": "production", "commit": f.sha("bill-31"), "changes": ["BILL-31"]})
+            .to_string(),
+    );
     let prefix = f.sha("auth-77")[..10].to_string();
     let mut runs = read_commands(s(&log), s(&pending), &prefix);
     let appended = f.write("append.jsonl", "");

@@ -239,7 +239,13 @@ fn show_resolves_revisions_to_records_or_to_their_deployed_ancestor() {
     assert_eq!(v["previous"]["id"], "prod-41");
     assert_eq!(v["changes"]["shipped"][0]["change"], "AUTH-77");
     assert_eq!(names(&v["components"]["changed"]), ["auth"]);
-    assert_eq!(v["findings"], json!([]));
+    // A commit claims nothing, but deploying it would ship AUTH-77, which
+    // prod-41 claimed without containing: the incident's signature is
+    // reported whatever the record claims (as the gate and the audit do).
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!((&findings[0]["kind"], &findings[0]["change"]), (&json!("shipped-not-claimed"), &json!("AUTH-77")));
+    assert_eq!(findings[0]["evidence"]["claimed_in"], json!(["prod-41"]));
     // The baseline.
     let v = show_json(&f, log, &["prod-40"]);
     assert_eq!(v["previous"], Value::Null);

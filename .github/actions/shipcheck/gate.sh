@@ -15,6 +15,7 @@ while IFS= read -r src; do
 done <<< "${INPUT_RECORDS:-}"
 [ -n "${INPUT_ENV:-}" ] && args+=(--env "$INPUT_ENV")
 [ -n "${INPUT_BASE:-}" ] && args+=(--base "$INPUT_BASE")
+[ "${INPUT_ALLOW_BASELINE:-false}" = "true" ] && args+=(--allow-baseline)
 
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   # The summary copy must not also receive the annotation overflow.
